@@ -1,0 +1,84 @@
+"""Update rules (SGD with momentum, Adam) and gradient clipping, as plain classes.
+
+Parameters and gradients are dicts of arrays with the same keys; optimizers update the
+parameter arrays in place and keep their own state (moments, step count) so that
+training can continue where it stopped.
+"""
+
+import numpy as np
+
+
+def clip_gradients(grads, *, clip_value=None, clip_norm=None):
+    """Clip gradients in place and return the global norm before norm clipping.
+
+    Parameters
+    ----------
+    grads : dict of ndarray
+    clip_value : float or None
+        Clip every element to ``[-clip_value, clip_value]`` (the tutorial's rule, with
+        ``clip_value=1``).
+    clip_norm : float or None
+        Rescale all gradients together so that their joint L2 norm is at most
+        ``clip_norm``; the direction of the update is kept.
+
+    Returns
+    -------
+    norm : float
+        Global L2 norm of the gradients after value clipping, before norm clipping.
+    """
+    if clip_value is not None:
+        for g in grads.values():
+            np.clip(g, -clip_value, clip_value, out=g)
+    norm = float(np.sqrt(sum(np.vdot(g, g) for g in grads.values())))
+    if clip_norm is not None and norm > clip_norm:
+        scale = clip_norm / norm
+        for g in grads.values():
+            g *= scale
+    return norm
+
+
+class SGD:
+    """Stochastic gradient descent with optional (Nesterov) momentum."""
+
+    def __init__(self, params, learning_rate, momentum=0.9, nesterov=True):
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.velocities = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, params, grads):
+        lr, mu = self.learning_rate, self.momentum
+        for name, grad in grads.items():
+            v = self.velocities[name]
+            v *= mu
+            v -= lr * grad
+            if self.nesterov:
+                params[name] += mu * v - lr * grad
+            else:
+                params[name] += v
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) with bias-corrected moment estimates."""
+
+    def __init__(self, params, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, params, grads):
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        # Folding both bias corrections into the step size saves two array passes.
+        lr = self.learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        for name, grad in grads.items():
+            m, v = self.m[name], self.v[name]
+            m *= b1
+            m += (1.0 - b1) * grad
+            v *= b2
+            v += (1.0 - b2) * grad * grad
+            params[name] -= lr * m / (np.sqrt(v) + self.epsilon)

@@ -1,0 +1,328 @@
+"""The recurrent math: packing, forward pass, loss and backpropagation through time.
+
+Everything here is a pure function of arrays (parameters, a packed batch, targets);
+nothing imports scikit-learn and nothing keeps state between calls, so the same code
+serves fitting, prediction, and the gradient tests.
+
+Notation (row-vector convention, one row per sequence)::
+
+    h_0 = 0
+    h_t = tanh(x_t @ W_xh + h_{t-1} @ W_hh + b_h)        t = 1 .. T_i
+    z   = h_{T_i} @ W_hy + b_y                          (logits)
+    p   = softmax(z)
+
+``W_xh`` has one row per input feature (numeric input) or per vocabulary entry (token
+input). For token input ``x_t`` is a one-hot vector, so ``x_t @ W_xh`` is simply the row
+of ``W_xh`` for that token: it is computed as a lookup, never as a matrix product.
+"""
+
+import numpy as np
+
+# Parameter names, in the order the optimizers and the estimator use them.
+PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+# Names of the parameters that L2 regularisation applies to (biases are not penalised).
+WEIGHT_NAMES = ("W_xh", "W_hh", "W_hy")
+
+
+class PackedBatch:
+    """A batch of variable-length sequences laid out time-major without padding.
+
+    Sequences are sorted by decreasing length, so the sequences still running at
+    step ``t`` are always the first ``batch_sizes[t]`` of them. Row
+    ``step_offsets[t] + i`` of ``inputs`` is step ``t`` of the ``i``-th longest
+    sequence. A padded position never exists, so it can never leak into a hidden
+    state, and each sequence's output and gradient are exactly what it would get
+    alone.
+
+    Attributes
+    ----------
+    inputs : ndarray of shape (n_steps_total,) int or (n_steps_total, n_features) float
+        Token ids or feature vectors of every step of every sequence.
+    batch_sizes : ndarray of shape (max_length,)
+        Number of sequences active at each step (non-increasing).
+    step_offsets : ndarray of shape (max_length + 1,)
+        Where each step's block of rows starts in ``inputs``.
+    order : ndarray of shape (n_sequences,)
+        ``order[i]`` is the position in the caller's batch of the ``i``-th longest
+        sequence.
+    lengths : ndarray of shape (n_sequences,)
+        Sequence lengths in sorted (decreasing) order; zero-length sequences are allowed
+        and keep ``h = h_0 = 0``.
+    prev_rows : ndarray of shape (n_steps_total - batch_sizes[0],)
+        For every row after step 0, the row holding the same sequence's previous step.
+    last_rows : ndarray of shape (n_sequences,)
+        The row of each sorted sequence's last step (-1 for empty sequences).
+    """
+
+    __slots__ = (
+        "inputs",
+        "batch_sizes",
+        "step_offsets",
+        "order",
+        "lengths",
+        "prev_rows",
+        "last_rows",
+    )
+
+    @property
+    def n_sequences(self):
+        return len(self.order)
+
+    @property
+    def is_tokens(self):
+        return self.inputs.ndim == 1
+
+
+def pack(values, offsets, indices):
+    """Gather sequences from ragged storage into a :class:`PackedBatch`.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_steps_total,) int or (n_steps_total, n_features)
+        All steps of all stored sequences, concatenated.
+    offsets : ndarray of shape (n_stored + 1,)
+        Sequence ``j`` is ``values[offsets[j]:offsets[j + 1]]``.
+    indices : ndarray of shape (n_sequences,)
+        Which stored sequences form the batch, in the caller's order.
+
+    Returns
+    -------
+    batch : PackedBatch
+    """
+    indices = np.asarray(indices, dtype=np.intp)
+    starts = offsets[indices]
+    lengths = offsets[indices + 1] - starts
+    # A stable sort keeps equal-length sequences in the caller's order, so packing is
+    # deterministic.
+    order = np.argsort(-lengths, kind="stable")
+    lengths = lengths[order]
+    starts = starts[order]
+    max_length = int(lengths[0]) if len(lengths) else 0
+    # batch_sizes[t] = number of sequences longer than t (lengths is decreasing).
+    batch_sizes = np.searchsorted(-lengths, -np.arange(max_length), side="left")
+    step_offsets = np.zeros(max_length + 1, dtype=np.intp)
+    np.cumsum(batch_sizes, out=step_offsets[1:])
+
+    step_of_row = np.repeat(np.arange(max_length), batch_sizes)
+    seq_of_row = np.arange(step_offsets[-1]) - step_offsets[step_of_row]
+
+    batch = PackedBatch()
+    batch.inputs = np.take(values, starts[seq_of_row] + step_of_row, axis=0)
+    batch.batch_sizes = batch_sizes
+    batch.step_offsets = step_offsets
+    batch.order = order
+    batch.lengths = lengths
+    first = batch_sizes[0] if max_length else 0
+    batch.prev_rows = (
+        step_offsets[step_of_row[first:] - 1] + seq_of_row[first:]
+    ).astype(np.intp)
+    batch.last_rows = np.where(
+        lengths > 0,
+        step_offsets[np.maximum(lengths - 1, 0)] + np.arange(len(lengths)),
+        -1,
+    )
+    return batch
+
+
+def init_params(
+    rng, n_inputs, hidden_size, n_outputs, *, token_input, dtype=np.float64
+):
+    """Draw initial parameters.
+
+    Glorot-uniform (the scheme scikit-learn's MLP uses for tanh) keeps the variance
+    of pre-activations near one in both directions. For ``W_xh`` the fan-in is the
+    number of features of one step; a token step activates exactly one row, so its
+    fan-in is 1. ``W_hh`` is uniform in +-1/sqrt(H) (PyTorch's ``nn.RNN`` bound): its
+    spectral radius is then about sqrt(1/3) = 0.58, below 1, so hidden states
+    neither explode nor saturate at the start. Biases start at zero. (The
+    tutorial's ``randn / 1000`` makes every hidden state nearly zero and the first
+    epochs nearly gradient-free.)
+
+    The shapes drawn depend only on the model size, never on the number of samples, so
+    the same ``rng`` state gives the same initial model for any training set.
+    """
+    fan_in = 1 if token_input else n_inputs
+    bound_xh = np.sqrt(6.0 / (fan_in + hidden_size))
+    bound_hh = 1.0 / np.sqrt(hidden_size)
+    bound_hy = np.sqrt(6.0 / (hidden_size + n_outputs))
+    params = {
+        "W_xh": rng.uniform(-bound_xh, bound_xh, (n_inputs, hidden_size)),
+        "W_hh": rng.uniform(-bound_hh, bound_hh, (hidden_size, hidden_size)),
+        "b_h": np.zeros(hidden_size),
+        "W_hy": rng.uniform(-bound_hy, bound_hy, (hidden_size, n_outputs)),
+        "b_y": np.zeros(n_outputs),
+    }
+    return {name: value.astype(dtype, copy=False) for name, value in params.items()}
+
+
+def forward(params, batch):
+    """Run the recurrence over a packed batch.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_sequences, n_outputs)
+        In the caller's order (``batch.order`` undone).
+    hidden : ndarray of shape (n_steps_total, hidden_size)
+        Every hidden state, packed like ``batch.inputs``; needed by :func:`backward`.
+    """
+    W_hh = params["W_hh"]
+    # The input contribution of every step at once: one gather (tokens) or one matrix
+    # product (numeric), instead of one per step.
+    if batch.is_tokens:
+        hidden = np.take(params["W_xh"], batch.inputs, axis=0)
+    else:
+        hidden = batch.inputs @ params["W_xh"]
+    hidden += params["b_h"]
+
+    # ``hidden`` holds pre-activations and is overwritten step by step with
+    # h_t = tanh(pre_t + h_{t-1} @ W_hh); only the batch's active prefix is touched.
+    offsets, sizes = batch.step_offsets, batch.batch_sizes
+    for t in range(len(sizes)):
+        start, n = offsets[t], sizes[t]
+        block = hidden[start : start + n]
+        if t:
+            prev = offsets[t - 1]
+            block += hidden[prev : prev + n] @ W_hh
+        np.tanh(block, out=block)
+
+    logits = _final_states(hidden, batch) @ params["W_hy"] + params["b_y"]
+    return _unsort(logits, batch.order), hidden
+
+
+def _final_states(hidden, batch):
+    """Last hidden state of each sorted sequence; h_0 = 0 for empty sequences."""
+    final = np.zeros((batch.n_sequences, hidden.shape[1]), dtype=hidden.dtype)
+    nonempty = batch.last_rows >= 0
+    final[nonempty] = hidden[batch.last_rows[nonempty]]
+    return final
+
+
+def _unsort(sorted_rows, order):
+    out = np.empty_like(sorted_rows)
+    out[order] = sorted_rows
+    return out
+
+
+def backward(params, batch, hidden, dlogits):
+    """Backpropagation through time.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+    batch : PackedBatch
+    hidden : ndarray
+        The hidden states returned by :func:`forward` for this batch.
+    dlogits : ndarray of shape (n_sequences, n_outputs)
+        Gradient of the loss with respect to the logits, in the caller's order.
+
+    Returns
+    -------
+    grads : dict of ndarray
+        Same keys and shapes as ``params``.
+    """
+    W_hh = params["W_hh"]
+    dz = dlogits[batch.order]
+    final = _final_states(hidden, batch)
+    grads = {"W_hy": final.T @ dz, "b_y": dz.sum(axis=0)}
+    dh_out = dz @ params["W_hy"].T
+
+    offsets, sizes = batch.step_offsets, batch.batch_sizes
+    n_steps = len(sizes)
+    dpre = np.empty_like(hidden)
+    # dh[i] is dL/dh_t of sorted sequence i at the current step.
+    dh = np.zeros_like(dh_out)
+    for t in range(n_steps - 1, -1, -1):
+        start, n = offsets[t], sizes[t]
+        n_next = sizes[t + 1] if t + 1 < n_steps else 0
+        # Sequences whose last step is t receive the output gradient here; the others
+        # receive only what flows back from step t + 1.
+        dh[n_next:n] = dh_out[n_next:n]
+        h = hidden[start : start + n]
+        block = dpre[start : start + n]
+        np.multiply(dh[:n], 1.0 - h * h, out=block)
+        if t:
+            np.matmul(block, W_hh.T, out=dh[:n])
+
+    first = sizes[0] if n_steps else 0
+    # h_{t-1} @ W_hh for all steps after the first, as one matrix product.
+    grads["W_hh"] = hidden[batch.prev_rows].T @ dpre[first:]
+    grads["b_h"] = dpre.sum(axis=0)
+    if batch.is_tokens:
+        grads["W_xh"] = np.zeros_like(params["W_xh"])
+        np.add.at(grads["W_xh"], batch.inputs, dpre)
+    else:
+        grads["W_xh"] = batch.inputs.T @ dpre
+    return grads
+
+
+def log_softmax(logits):
+    """Numerically stable log-softmax over the last axis."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(logits):
+    """Numerically stable softmax over the last axis (no overflow for large logits)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=-1, keepdims=True)
+    return shifted
+
+
+def loss_and_gradients(params, batch, y, sample_weight=None, alpha=0.0):
+    """Weighted mean cross-entropy plus L2 penalty, and its gradient.
+
+    ``loss = sum_i w_i * -log p_i[y_i] / sum(w) + alpha / 2 * ||W||^2 / sum(w)`` where
+    ``||W||^2`` sums the squares of ``W_xh``, ``W_hh`` and ``W_hy``. Dividing the
+    penalty by the total weight follows scikit-learn's MLP, so ``alpha`` means the same
+    thing for any batch size.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+    batch : PackedBatch
+    y : ndarray of shape (n_sequences,)
+        Class indices in ``0 .. n_outputs - 1``, in the caller's order.
+    sample_weight : ndarray of shape (n_sequences,), default=None
+        Non-negative weights with a positive sum; None means all ones.
+    alpha : float, default=0.0
+
+    Returns
+    -------
+    loss : float
+    grads : dict of ndarray
+    proba : ndarray of shape (n_sequences, n_outputs)
+        Class probabilities computed on the way (before any update).
+    """
+    logits, hidden = forward(params, batch)
+    n = len(y)
+    w = np.ones(n, dtype=logits.dtype) if sample_weight is None else sample_weight
+    total = w.sum()
+    log_p = log_softmax(logits)
+    rows = np.arange(n)
+    loss = -(w * log_p[rows, y]).sum() / total
+
+    proba = np.exp(log_p)
+    dlogits = proba.copy()
+    dlogits[rows, y] -= 1.0
+    dlogits *= (w / total)[:, None]
+    grads = backward(params, batch, hidden, dlogits)
+
+    if alpha:
+        for name in WEIGHT_NAMES:
+            loss += 0.5 * alpha * np.vdot(params[name], params[name]) / total
+            grads[name] += (alpha / total) * params[name]
+    return float(loss), grads, proba
+
+
+def predict_logits(params, values, offsets, chunk_size=1024):
+    """Logits for every stored sequence, packing ``chunk_size`` sequences at a time.
+
+    Memory is bounded by the chunk, whatever the number of sequences.
+    """
+    n = len(offsets) - 1
+    out = np.empty((n, params["b_y"].shape[0]), dtype=params["b_y"].dtype)
+    for start in range(0, n, chunk_size):
+        idx = np.arange(start, min(start + chunk_size, n))
+        out[idx] = forward(params, pack(values, offsets, idx))[0]
+    return out
