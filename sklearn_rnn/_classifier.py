@@ -33,11 +33,14 @@ _WEIGHT_ATTRIBUTES = {
 _PREDICT_CHUNK = 1024
 
 
-def _is_text(X):
+def _as_documents(X):
     """Tell raw text from numeric sequences (see CHECKS.md's dispatch rule).
 
-    Returns True for a non-empty 1-D collection of str, False for anything to be
-    validated as numbers; raises for a bare string or text mixed with other things.
+    Returns the documents as a list of str when X is raw text, and None when X is
+    to be validated as numbers (including an empty 1-D input, which has no kind).
+    Raises, naming the problem, for a bare string and for a 1-D collection that
+    holds strings, bytes or None where documents would be: numbers never come that
+    way, so it can only be text gone wrong.
     """
     if isinstance(X, (str, bytes)):
         raise ValueError(
@@ -45,25 +48,38 @@ def _is_text(X):
             "Wrap a single document in a list: [text]."
         )
     if hasattr(X, "tocsr") or hasattr(X, "__sparse__"):
-        return False  # sparse: the numeric path rejects it with scikit-learn's error
+        return None  # sparse: the numeric path rejects it with scikit-learn's error
     dtype = getattr(X, "dtype", None)
     if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
-        return False
+        return None
     # Only a 1-D input can be text; ask its shape before converting anything, so a
-    # DataFrame or a big nested list is not copied to objects just to be rejected.
+    # DataFrame is not copied to objects just to be rejected.
     shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) != 1:
-        return False
-    arr = np.asarray(X, dtype=object) if shape is None else X
+    if shape is not None:
+        if len(shape) != 1:
+            return None
+        arr = X
+    elif isinstance(X, (list, tuple)) or hasattr(X, "__array__"):
+        arr = np.asarray(X, dtype=object)
+    else:
+        # Generators, sets, dicts and other iterables are never numeric input; the
+        # document checker accepts the ordered ones and explains the others.
+        return check_documents(X)
     if np.ndim(arr) != 1 or len(arr) == 0:
-        return False
-    is_str = [isinstance(x, str) for x in arr]
-    if all(is_str):
-        return True
-    if any(is_str):
-        # Text with holes: let the document checker name the first bad position.
-        check_documents(arr)
-    return False
+        return None
+    if all(isinstance(x, str) for x in arr):
+        return check_documents(arr)
+    if any(x is None or isinstance(x, (str, bytes, bytearray)) for x in arr):
+        check_documents(arr)  # raises, naming the first position that is not a str
+    return None
+
+
+def _raise_diverged(epoch, what):
+    raise ValueError(
+        f"Training diverged at epoch {epoch}: {what}. Lower learning_rate_init, or "
+        "set clip_norm (or clip_value) to bound the updates. The estimator was left "
+        "as it was before this fit."
+    )
 
 
 def _describe(X):
@@ -295,9 +311,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         Sets nothing on the estimator except what ``validate_data`` records
         (``n_features_in_``, ``feature_names_in_``), which ``fit`` restores on error.
         """
-        if _is_text(X):
+        docs = _as_documents(X)
+        if docs is not None:
             y = validate_data(self, y=y)
-            docs = check_documents(X)
             check_consistent_length(docs, y)
             tokenizer = clone(self.tokenizer) if self.tokenizer is not None else None
             tokenizer = tokenizer or TextTokenizer()
@@ -335,20 +351,20 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     def _validate_predict_input(self, X):
         """Check X against the fitted model; return ragged (values, offsets)."""
         check_is_fitted(self)
+        docs = _as_documents(X)
         if self.input_mode_ == "text":
-            if not _is_text(X):
+            if docs is None:
                 if _is_empty_1d(X):
                     raise ValueError(
                         "Found 0 documents: X is empty. Pass at least one document."
                     )
                 raise ValueError(
                     "This model was fitted on text, so X must be a 1-D list, array or "
-                    "Series of str documents; got "
-                    f"{_describe(X)}. Fit a new model to "
+                    f"Series of str documents; got {_describe(X)}. Fit a new model to "
                     "classify numeric sequences."
                 )
-            return self.tokenizer_.transform_ragged(check_documents(X))
-        if _is_text(X):
+            return self.tokenizer_.transform_ragged(docs)
+        if docs is not None:
             raise ValueError(
                 "This model was fitted on numeric sequences of "
                 f"{self.n_features_in_} time steps, but X is text. Pass a 2-D or 3-D "
@@ -406,7 +422,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes to fit, "
-                f"but the data contains only one class: {classes[0]!r}."
+                f"but the data contains only one class: {classes.tolist()[0]!r}."
             )
         y_idx = np.searchsorted(classes, y)
 
@@ -496,11 +512,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                     params, batch, y[idx], alpha=self.alpha
                 )
                 if not np.isfinite(loss):
-                    raise ValueError(
-                        f"Training diverged at epoch {epoch}: the loss is {loss}. "
-                        "Lower learning_rate_init or set clip_norm / clip_value. "
-                        "The estimator was left as it was before this fit."
-                    )
+                    _raise_diverged(epoch, f"the loss is {loss}")
                 clip_gradients(
                     grads, clip_value=self.clip_value, clip_norm=self.clip_norm
                 )
@@ -508,6 +520,13 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 epoch_loss += loss * len(idx)
                 n_correct += int((proba.argmax(axis=1) == y[idx]).sum())
             loss_curve.append(epoch_loss / n_samples)
+            # |h| <= 1, so finite sums of absolute weights bound every pre-activation
+            # and logit: this also catches an epoch's last update, whose loss is
+            # never computed, before it leaves a model that predicts NaN.
+            with np.errstate(over="ignore"):
+                bounded = all(np.isfinite(np.abs(p).sum()) for p in params.values())
+            if not bounded:
+                _raise_diverged(epoch, "the weights overflowed")
 
             if every and (epoch % every == 0 or epoch == self.max_iter):
                 print(
