@@ -315,8 +315,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         if docs is not None:
             y = validate_data(self, y=y)
             check_consistent_length(docs, y)
-            tokenizer = clone(self.tokenizer) if self.tokenizer is not None else None
-            tokenizer = tokenizer or TextTokenizer()
+            tokenizer = (
+                TextTokenizer() if self.tokenizer is None else clone(self.tokenizer)
+            )
             tokenizer.fit(docs)
             values, offsets = tokenizer.transform_ragged(docs)
             return "text", values, offsets, y, tokenizer
