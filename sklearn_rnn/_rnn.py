@@ -177,12 +177,14 @@ def forward(params, batch):
     # ``hidden`` holds pre-activations and is overwritten step by step with
     # h_t = tanh(pre_t + h_{t-1} @ W_hh); only the batch's active prefix is touched.
     offsets, sizes = batch.step_offsets, batch.batch_sizes
+    recurrent = np.empty((batch.n_sequences, W_hh.shape[1]), dtype=hidden.dtype)
     for t in range(len(sizes)):
         start, n = offsets[t], sizes[t]
         block = hidden[start : start + n]
         if t:
             prev = offsets[t - 1]
-            block += hidden[prev : prev + n] @ W_hh
+            np.matmul(hidden[prev : prev + n], W_hh, out=recurrent[:n])
+            block += recurrent[:n]
         np.tanh(block, out=block)
 
     logits = _final_states(hidden, batch) @ params["W_hy"] + params["b_y"]
@@ -228,7 +230,10 @@ def backward(params, batch, hidden, dlogits):
 
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     n_steps = len(sizes)
-    dpre = np.empty_like(hidden)
+    # tanh'(a_t) = 1 - h_t^2 for every step at once, outside the sequential loop;
+    # each step then turns its block into dL/da_t in place.
+    dpre = hidden * hidden
+    np.subtract(1.0, dpre, out=dpre)
     # dh[i] is dL/dh_t of sorted sequence i at the current step.
     dh = np.zeros_like(dh_out)
     for t in range(n_steps - 1, -1, -1):
@@ -237,9 +242,8 @@ def backward(params, batch, hidden, dlogits):
         # Sequences whose last step is t receive the output gradient here; the others
         # receive only what flows back from step t + 1.
         dh[n_next:n] = dh_out[n_next:n]
-        h = hidden[start : start + n]
         block = dpre[start : start + n]
-        np.multiply(dh[:n], 1.0 - h * h, out=block)
+        block *= dh[:n]
         if t:
             np.matmul(block, W_hh.T, out=dh[:n])
 
