@@ -1,5 +1,6 @@
 """TextRNNClassifier: input checks, labels, the training loop, scikit-learn glue."""
 
+import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -7,12 +8,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
+    has_fit_parameter,
     validate_data,
 )
 
@@ -78,8 +81,90 @@ def _raise_diverged(epoch, what):
     raise ValueError(
         f"Training diverged at epoch {epoch}: {what}. Lower learning_rate_init, or "
         "set clip_norm (or clip_value) to bound the updates. The estimator was left "
-        "as it was before this fit."
+        "as it was before this call, so a previously fitted model is still usable."
     )
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """Validate sample weights; return a float64 copy, or None for None.
+
+    A copy, because the caller's array must never change (weights are later
+    multiplied by class weights).
+    """
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.array(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"sample_weight must be numbers, one per sample; converting it to float "
+            f"failed: {exc}"
+        ) from None
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
+    if weights.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1-D with one weight per sample, got an array of "
+            f"shape {weights.shape}."
+        )
+    if len(weights) != n_samples:
+        raise ValueError(
+            f"sample_weight has {len(weights)} values but X has {n_samples} samples; "
+            "pass one weight per sample."
+        )
+    if not np.isfinite(weights).all():
+        raise ValueError(
+            "sample_weight contains NaN or infinity; weights must be finite."
+        )
+    if (weights < 0).any():
+        raise ValueError(
+            f"sample_weight contains negative values (smallest {weights.min()}); "
+            "weights must be non-negative."
+        )
+    if not (weights > 0).any():
+        raise ValueError(
+            "sample_weight is zero for every sample: at least one weight must be "
+            "positive."
+        )
+    return weights
+
+
+def _take(data, indices):
+    """Select samples of a document list or a numeric array."""
+    if isinstance(data, list):
+        return [data[i] for i in indices]
+    return data[indices]
+
+
+def _copy_params(params):
+    return {name: value.copy() for name, value in params.items()}
+
+
+class _Snapshot:
+    """The weights a training run will end with, safe from an interrupt.
+
+    ``take`` copies into a spare buffer and then publishes it with one assignment,
+    so a ``KeyboardInterrupt`` arriving mid-copy never leaves a torn mix of two
+    epochs in ``state``. Two buffers are reused, so no epoch allocates.
+    """
+
+    def __init__(self, params, epoch, score=None, *, enabled=True):
+        self.enabled = enabled
+        if enabled:
+            self._spare = _copy_params(params)
+            self.state = (_copy_params(params), epoch, score)
+        else:
+            self.state = (None, epoch, score)
+
+    def take(self, params, epoch, score=None):
+        if not self.enabled:
+            return
+        spare = self._spare
+        for name, value in params.items():
+            np.copyto(spare[name], value)
+        previous = self.state[0]
+        self.state = (spare, epoch, score)
+        self._spare = previous
 
 
 def _describe(X):
@@ -120,20 +205,55 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     solver : {"adam", "sgd"}, default="adam"
         Update rule. "sgd" uses ``momentum`` and ``nesterovs_momentum``; "adam" uses
         ``beta_1``, ``beta_2`` and ``epsilon``.
+    learning_rate : {"constant", "plateau"}, default="constant"
+        Learning-rate schedule of ``fit``. "constant" keeps ``learning_rate_init``.
+        "plateau" multiplies the rate by ``plateau_factor`` whenever the watched loss
+        (see ``tol``) has not improved by ``tol`` for ``plateau_patience`` epochs in a
+        row. The rate in force at each epoch is recorded in ``history_``.
+        ``partial_fit`` always uses ``learning_rate_init``.
     learning_rate_init : float, default=1e-2
-        Step size.
+        Initial step size.
+    plateau_factor : float in (0, 1), default=0.2
+        Factor applied to the learning rate on a plateau (``learning_rate="plateau"``
+        only).
+    plateau_patience : int, default=3
+        Epochs without ``tol`` improvement before the rate is reduced
+        (``learning_rate="plateau"`` only). Keep it below ``n_iter_no_change``, or
+        training stops before the rate is ever reduced.
     batch_size : int or "auto", default="auto"
         Sequences per mini-batch; "auto" means ``min(200, n_samples)``.
     max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+        Maximum number of epochs (passes over the training data) of one ``fit`` call.
     tol : float, default=1e-4
-        Training stops when the epoch loss has not improved by at least ``tol`` for
-        ``n_iter_no_change`` consecutive epochs.
+        Training stops when the watched loss has not improved by at least ``tol``
+        for ``n_iter_no_change`` consecutive epochs. The watched loss is the training
+        loss, or the validation loss when ``early_stopping=True``.
     n_iter_no_change : int, default=10
         Number of epochs without ``tol`` improvement before training stops.
+    early_stopping : bool, default=False
+        Set aside ``validation_fraction`` of the training data (stratified by class,
+        drawn from ``random_state``), watch the loss on it after every epoch, stop
+        when it has not improved by ``tol`` for ``n_iter_no_change`` epochs, and end
+        with the weights of the epoch with the lowest validation loss (not those of
+        the last epoch). The validation loss is watched rather than the accuracy
+        because it changes with every improvement of the probabilities, while the
+        accuracy of a small validation set moves in coarse steps and ties often.
+        Text vocabulary is learnt from the training part only, so validation
+        documents meet unknown words as new documents would. Ignored by
+        ``partial_fit``.
+    validation_fraction : float in (0, 1), default=0.1
+        Proportion of the training data set aside for early stopping. The
+        validation set must hold at least one sample of every class.
     alpha : float, default=1e-4
         Strength of the L2 penalty on the weight matrices (not the biases), divided by
-        the number of samples in the batch as in scikit-learn's MLP.
+        the total sample weight of the batch as in scikit-learn's MLP.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, ``{label: weight}``; classes not in the
+        dict weigh 1. "balanced" weighs each class by ``n_samples / (n_classes *
+        weighted count of the class)``, counted with ``sample_weight``. Multiplies
+        ``sample_weight``. "balanced" is not available in ``partial_fit``, which sees
+        one chunk at a time: compute the weights of the whole stream with
+        :func:`sklearn.utils.class_weight.compute_class_weight` and pass a dict.
     momentum : float, default=0.9
         Momentum for SGD.
     nesterovs_momentum : bool, default=True
@@ -153,11 +273,21 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     shuffle : bool, default=True
         Whether to shuffle the training data at each epoch.
     random_state : int, RandomState instance or None, default=None
-        Decides every random choice: weight initialisation and shuffling. Pass an int
-        for reproducible results.
+        Decides every random choice: weight initialisation, the validation split of
+        early stopping and shuffling. Pass an int for reproducible results.
+    warm_start : bool, default=False
+        If true and the estimator is already fitted, ``fit`` continues from the
+        fitted weights, vocabulary and classes instead of starting afresh: words not
+        in the vocabulary map to the unknown id, and ``y`` may only contain labels in
+        ``classes_``. The optimizer state (e.g. Adam's moments) is kept from the
+        previous call, so training continues smoothly; the learning rate restarts
+        at ``learning_rate_init``.
     verbose : bool or int, default=False
-        If true, print one line of progress per epoch (epoch, loss, running training
-        accuracy, seconds); an int ``k > 1`` prints every ``k``-th epoch and the last.
+        If true, print one line of progress per epoch: training loss and running
+        accuracy, validation loss and accuracy (early stopping), learning rate
+        (plateau schedule), elapsed time, and an upper bound on the time left (as if
+        all ``max_iter`` epochs were run). An int ``k > 1`` prints every ``k``-th
+        epoch and the last.
 
     Attributes
     ----------
@@ -188,14 +318,41 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     output_bias_ : ndarray of shape (n_classes,)
         ``b_y``.
     loss_curve_ : list of float
-        Training loss (cross-entropy plus penalty, averaged over the epoch's batches)
-        after each epoch.
+        Training loss (weighted cross-entropy plus penalty, averaged over the epoch's
+        batches) of each epoch, over all ``fit`` (with ``warm_start``) and
+        ``partial_fit`` calls since the model was created.
     best_loss_ : float
-        Lowest value in ``loss_curve_``.
+        Lowest loss watched by the last ``fit``: the training loss (the minimum of
+        ``loss_curve_``) or, with ``early_stopping``, the validation loss, which is
+        then the validation loss of the weights the model holds. After
+        ``partial_fit``, the minimum of ``loss_curve_``.
+    validation_loss_curve_ : list of float or None
+        Validation loss (weighted cross-entropy, no penalty) after each epoch of the
+        last ``fit``; None without ``early_stopping``.
+    validation_scores_ : list of float or None
+        Validation accuracy (weighted by ``sample_weight``) after each epoch of the
+        last ``fit``; None without ``early_stopping``.
+    best_validation_score_ : float or None
+        Validation accuracy of the weights the model holds, i.e. of the epoch with
+        the lowest validation loss. It can be below ``max(validation_scores_)``,
+        because the loss, not the accuracy, chooses the epoch. None without
+        ``early_stopping``.
+    best_epoch_ : int
+        Epoch (counted like ``n_iter_``) whose weights the model holds: the last one,
+        or with ``early_stopping`` the one with the lowest validation loss. With
+        ``warm_start`` the weights the fit started from compete too, so this can be
+        an epoch of an earlier call.
+    history_ : list of dict
+        One record per epoch, over all calls like ``loss_curve_``; e.g.
+        ``pandas.DataFrame(clf.history_)`` gives a table to plot. Keys: "epoch",
+        "train_loss", "train_accuracy" (running accuracy during the epoch),
+        "learning_rate", "seconds" (duration of the epoch), and with early stopping
+        "valid_loss", "valid_score" and "best" (whether the epoch improved the
+        lowest validation loss).
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, over all calls like ``loss_curve_``.
     t_ : int
-        Number of training samples seen by the solver (``n_iter_ * n_samples``).
+        Number of training samples seen by the solver, over all calls.
 
     See Also
     --------
@@ -218,6 +375,23 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     Initialisation: ``W_xh`` and ``W_hy`` are Glorot-uniform, ``W_hh`` is uniform in
     ``±1/sqrt(hidden_size)``, biases are zero (see ``sklearn_rnn._rnn.init_params``).
 
+    Weights: ``sample_weight`` and ``class_weight`` multiply each sample's
+    cross-entropy, and the loss is normalised by the total weight, so integer weights
+    train like repeated samples and a zero weight like a dropped sample. Samples of
+    zero weight are dropped before anything else: they do not shape the vocabulary,
+    do not count as a class present in ``y``, and do not enter the validation set.
+    The tokenizer's vocabulary is learnt with the sample weights when its ``fit``
+    accepts ``sample_weight``.
+
+    Nothing is lost to a failed call. If training diverges (a non-finite loss or
+    weight), ``fit`` and ``partial_fit`` raise a ``ValueError`` saying what to change
+    and leave the estimator exactly as it was before the call, so a model fitted
+    earlier (and then warm-started or trained with ``partial_fit``) keeps predicting
+    as before. A ``KeyboardInterrupt`` during ``fit`` after at least one complete
+    epoch stops training with a warning and keeps the best weights so far (those of
+    ``best_epoch_``); before that, or during ``partial_fit``, it leaves the estimator
+    as it was and propagates.
+
     Examples
     --------
     >>> from sklearn_rnn import TextRNNClassifier
@@ -234,7 +408,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "tokenizer": [HasMethods(["fit", "transform_ragged"]), None],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate": [StrOptions({"constant", "plateau"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "plateau_factor": [Interval(Real, 0, 1, closed="neither")],
+        "plateau_patience": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -242,7 +419,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
@@ -252,6 +432,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
+        "warm_start": ["boolean"],
         "verbose": ["verbose"],
     }
 
@@ -261,12 +442,18 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         *,
         hidden_size=64,
         solver="adam",
+        learning_rate="constant",
         learning_rate_init=1e-2,
+        plateau_factor=0.2,
+        plateau_patience=3,
         batch_size="auto",
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
         alpha=1e-4,
+        class_weight=None,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,
@@ -276,17 +463,24 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         clip_value=None,
         shuffle=True,
         random_state=None,
+        warm_start=False,
         verbose=False,
     ):
         self.tokenizer = tokenizer
         self.hidden_size = hidden_size
         self.solver = solver
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.plateau_factor = plateau_factor
+        self.plateau_patience = plateau_patience
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.alpha = alpha
+        self.class_weight = class_weight
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.beta_1 = beta_1
@@ -296,6 +490,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self.clip_value = clip_value
         self.shuffle = shuffle
         self.random_state = random_state
+        self.warm_start = warm_start
         self.verbose = verbose
 
     def __sklearn_tags__(self):
@@ -305,33 +500,46 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ input
-    def _validate_fit_input(self, X, y):
-        """Validate X and y for fit; return (mode, values, offsets, y, tokenizer).
+    def _validate_fit_input(self, X, y, *, reset):
+        """Validate X and y for training; return (mode, data, y).
 
-        Sets nothing on the estimator except what ``validate_data`` records
-        (``n_features_in_``, ``feature_names_in_``), which ``fit`` restores on error.
+        ``data`` is the list of documents (text) or a 3-D float array (numeric).
+        With ``reset=False`` (warm start, later ``partial_fit`` calls) X must be of the
+        kind, and for numbers of the shape, the model was fitted on. Sets nothing on
+        the estimator except what ``validate_data`` records (``n_features_in_``,
+        ``feature_names_in_``), which the callers restore on error.
         """
         docs = _as_documents(X)
+        if not reset:
+            fitted_on_text = self.input_mode_ == "text"
+            if (docs is not None) != fitted_on_text and not _is_empty_1d(X):
+                fitted = "text" if fitted_on_text else "numeric sequences"
+                given = "text" if docs is not None else _describe(X)
+                raise ValueError(
+                    f"This model was fitted on {fitted}, so training can only continue "
+                    f"on {fitted}; got {given}. Set warm_start=False, or use a new "
+                    "estimator, to fit on another kind of input."
+                )
         if docs is not None:
             y = validate_data(self, y=y)
             check_consistent_length(docs, y)
-            tokenizer = (
-                TextTokenizer() if self.tokenizer is None else clone(self.tokenizer)
-            )
-            tokenizer.fit(docs)
-            values, offsets = tokenizer.transform_ragged(docs)
-            return "text", values, offsets, y, tokenizer
+            return "text", docs, y
         if _is_empty_1d(X):
             raise ValueError(
                 "Found 0 samples: X is empty. Pass at least two documents or sequences."
             )
-        X, y = validate_data(self, X, y, dtype=np.float64, allow_nd=True)
-        values, offsets = self._numeric_to_ragged(X)
-        return "numeric", values, offsets, y, None
+        X, y = validate_data(self, X, y, reset=reset, dtype=np.float64, allow_nd=True)
+        X = self._as_3d(X)
+        if not reset and X.shape[2] != self.n_step_features_:
+            raise ValueError(
+                f"X has {X.shape[2]} features per time step, but this model was "
+                f"fitted on {self.n_step_features_}."
+            )
+        return "numeric", X, y
 
     @staticmethod
-    def _numeric_to_ragged(X):
-        """View a validated (n, T) or (n, T, F) array as ragged storage."""
+    def _as_3d(X):
+        """View a validated (n, T) or (n, T, F) array as (n, T, F)."""
         if X.ndim > 3:
             raise ValueError(
                 f"Numeric input must be 2-D (n_samples, n_timesteps) or 3-D "
@@ -340,14 +548,24 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             )
         if X.ndim == 2:
             X = X[:, :, np.newaxis]
-        n, n_steps, n_feat = X.shape
-        if n_steps < 1 or n_feat < 1:
+        if X.shape[1] < 1 or X.shape[2] < 1:
             raise ValueError(
                 f"Numeric sequences need at least 1 time step and 1 feature per step; "
                 f"got X of shape {X.shape}."
             )
+        return X
+
+    @staticmethod
+    def _numeric_to_ragged(X):
+        """Ragged storage (values, offsets) of a validated numeric array."""
+        n, n_steps, n_feat = X.shape
         values = np.ascontiguousarray(X).reshape(n * n_steps, n_feat)
         return values, np.arange(n + 1, dtype=np.intp) * n_steps
+
+    def _to_ragged(self, data, tokenizer):
+        if tokenizer is None:
+            return self._numeric_to_ragged(data)
+        return tokenizer.transform_ragged(data)
 
     def _validate_predict_input(self, X):
         """Check X against the fitted model; return ragged (values, offsets)."""
@@ -379,18 +597,103 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 f"sequences, and this model was fitted on {self.n_features_in_} time "
                 "steps. Pad or truncate the sequences to that length."
             )
-        X = validate_data(self, X, reset=False, dtype=np.float64, allow_nd=True)
-        values, offsets = self._numeric_to_ragged(X)
-        if values.shape[1] != self.n_step_features_:
+        X = self._as_3d(
+            validate_data(self, X, reset=False, dtype=np.float64, allow_nd=True)
+        )
+        if X.shape[2] != self.n_step_features_:
             raise ValueError(
-                f"X has {values.shape[1]} features per time step, but this model was "
+                f"X has {X.shape[2]} features per time step, but this model was "
                 f"fitted on {self.n_step_features_}."
             )
-        return values, offsets
+        return self._numeric_to_ragged(X)
+
+    @staticmethod
+    def _drop_zero_weight(weights, data, *arrays):
+        """Drop samples of zero weight: they must act exactly as absent samples.
+
+        Returns ``data`` and each of ``arrays`` (None stays None) without them.
+        """
+        if weights is None or (weights > 0).all():
+            return data, *arrays
+        keep = np.flatnonzero(weights > 0)
+        return _take(data, keep), *(a if a is None else a[keep] for a in arrays)
+
+    def _class_weights(self, y_idx, sample_weight, n_classes):
+        """Weight of each class index (None when all weigh 1)."""
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            counts = np.bincount(
+                y_idx, weights=sample_weight, minlength=n_classes
+            ).astype(np.float64)
+            present = counts > 0
+            weights = np.ones(n_classes)
+            # n_samples / (n_classes * count), with weighted counts of the classes
+            # present in y (scikit-learn's "balanced" rule).
+            weights[present] = counts.sum() / (present.sum() * counts[present])
+            return weights
+        labels = self.classes_.tolist()
+        unknown = [key for key in self.class_weight if key not in labels]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {unknown!r} that are not classes of y "
+                f"{labels!r}; use the labels themselves as keys."
+            )
+        weights = np.array(
+            [float(self.class_weight.get(label, 1.0)) for label in labels]
+        )
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError(
+                f"class_weight values must be finite and non-negative; got "
+                f"{self.class_weight!r}."
+            )
+        return weights
+
+    def _effective_weights(self, y_idx, sample_weight):
+        class_weights = self._class_weights(y_idx, sample_weight, len(self.classes_))
+        if class_weights is None:
+            return sample_weight
+        weights = class_weights[y_idx]
+        if sample_weight is not None:
+            weights = weights * sample_weight
+        if not (weights > 0).any():
+            raise ValueError(
+                "Every sample has zero weight once class_weight is applied; give at "
+                "least one class present in y a positive weight."
+            )
+        return weights
+
+    def _label_indices(self, y, where):
+        """Class indices of y, which may only hold labels in ``classes_``."""
+        unseen = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels {unseen.tolist()!r} that are not among the "
+                f"classes {self.classes_.tolist()!r} of this model; {where}"
+            )
+        return np.searchsorted(self.classes_, y)
 
     # ------------------------------------------------------------------ fit
+    def _is_fitted(self):
+        return hasattr(self, "classes_")
+
+    def _run_atomically(self, method, *args):
+        """Run a training method; on any error leave the estimator as it was.
+
+        Fitted weights are only replaced by new arrays, never updated in place, so a
+        shallow copy of ``__dict__`` is a complete backup.
+        """
+        saved_state = self.__dict__.copy()
+        try:
+            method(*args)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved_state)
+            raise
+        return self
+
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the model to text or numeric sequences.
 
         Parameters
@@ -400,46 +703,252 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             Raw documents (1-D list, array or Series of str), or numeric sequences.
         y : array-like of shape (n_samples,)
             Class labels (any type scikit-learn accepts: str, int, bool, ...).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss; None weighs all samples
+            equally. Integer weights act as repeated samples and zero weights as
+            absent ones (see Notes).
 
         Returns
         -------
         self : TextRNNClassifier
             The fitted estimator.
         """
-        # A failed fit leaves a previously fitted model as it was.
-        saved_state = self.__dict__.copy()
-        try:
-            self._fit(X, y)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved_state)
-            raise
-        return self
+        return self._run_atomically(self._fit, X, y, sample_weight)
 
-    def _fit(self, X, y):
-        mode, values, offsets, y, tokenizer = self._validate_fit_input(X, y)
+    def _fit(self, X, y, sample_weight):
+        warm = self.warm_start and self._is_fitted()
+        mode, data, y = self._validate_fit_input(X, y, reset=not warm)
+        sample_weight = _check_sample_weight(sample_weight, len(y))
         check_classification_targets(y)
-        classes = unique_labels(y)
-        if len(classes) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes to fit, "
-                f"but the data contains only one class: {classes.tolist()[0]!r}."
+        data, y, sample_weight = self._drop_zero_weight(
+            sample_weight, data, y, sample_weight
+        )
+        if warm:
+            # Train copies: the fitted arrays must survive a failed call unchanged.
+            params = _copy_params(self._params())
+            if params["W_hh"].shape[0] != self.hidden_size:
+                raise ValueError(
+                    f"hidden_size={self.hidden_size}, but the fitted model has "
+                    f"{params['W_hh'].shape[0]} hidden units; warm_start continues "
+                    "the fitted weights. Set hidden_size back or warm_start=False."
+                )
+            y_idx = self._label_indices(
+                y, "warm_start continues a model. Set warm_start=False to refit."
             )
-        y_idx = np.searchsorted(classes, y)
-
-        if mode == "text":
-            # Text has no fixed length: forget any numeric fit's feature count.
-            for attr in ("n_features_in_", "feature_names_in_"):
-                self.__dict__.pop(attr, None)
-            n_inputs = tokenizer.vocabulary_size_
         else:
-            n_inputs = values.shape[1]
+            classes = unique_labels(y)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes to "
+                    "fit, but the data (samples of non-zero weight) contains only one "
+                    f"class: {classes.tolist()[0]!r}."
+                )
+            self.classes_ = classes
+            y_idx = np.searchsorted(classes, y)
+        weights = self._effective_weights(y_idx, sample_weight)
+        data, y_idx, sample_weight, weights = self._drop_zero_weight(
+            weights, data, y_idx, sample_weight, weights
+        )
 
         rng = check_random_state(self.random_state)
+        valid = None
+        if self.early_stopping:
+            train_idx, valid_idx = self._validation_split(y_idx, rng)
+            valid = [_take(data, valid_idx), y_idx[valid_idx]]
+            valid += [
+                None if w is None else w[valid_idx] for w in (weights, sample_weight)
+            ]
+            data, y_idx = _take(data, train_idx), y_idx[train_idx]
+            if weights is not None:
+                weights = weights[train_idx]
+            if sample_weight is not None:
+                sample_weight = sample_weight[train_idx]
+
+        if warm:
+            tokenizer = self.__dict__.get("tokenizer_")
+        else:
+            tokenizer = (
+                self._fit_tokenizer(data, sample_weight) if mode == "text" else None
+            )
+            n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
+            params = self._init_params(rng, n_inputs, mode)
+        values, offsets = self._to_ragged(data, tokenizer)
+        if valid is not None:
+            valid[0:1] = self._to_ragged(valid[0], tokenizer)
+
+        optimizer = (
+            self._continued_optimizer(params) if warm else self._make_optimizer(params)
+        )
+        result = self._train(
+            params,
+            optimizer,
+            (values, offsets, y_idx, weights),
+            rng,
+            valid=valid,
+            warm=warm,
+        )
+        if not warm:
+            self.input_mode_ = mode
+            if tokenizer is not None:
+                self.tokenizer_ = tokenizer
+                # Text has no fixed length: forget any numeric fit's feature count.
+                for attr in ("n_features_in_", "feature_names_in_"):
+                    self.__dict__.pop(attr, None)
+            else:
+                self.__dict__.pop("tokenizer_", None)
+            self.n_step_features_ = n_inputs
+            self.loss_curve_, self.history_ = [], []
+            self.n_iter_ = self.t_ = 0
+        self._record(result, len(y_idx))
+        self._optimizer = optimizer
+        if valid is not None:
+            self.validation_loss_curve_ = [r["valid_loss"] for r in result["records"]]
+            self.validation_scores_ = [r["valid_score"] for r in result["records"]]
+            self.best_validation_score_ = result["best_score"]
+            self.best_loss_ = result["best_value"]
+        else:
+            self.validation_loss_curve_ = None
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = min(self.loss_curve_)
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on the given samples, continuing any earlier training.
+
+        The first call (on an unfitted model) initialises the weights and, for text,
+        learns the vocabulary from this first batch of documents; it is then fixed,
+        and later words outside it map to the unknown id. To stream text whose
+        vocabulary is not known in advance, use a hashing tokenizer,
+        ``TextTokenizer(n_buckets=...)``. ``partial_fit`` also continues a model
+        fitted with ``fit``. Early stopping, ``max_iter`` and the plateau schedule do
+        not apply: each call is one epoch at ``learning_rate_init``. The optimizer
+        state (e.g. Adam's moments) is kept between calls.
+
+        Parameters
+        ----------
+        X : list of str, or array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features)
+            A batch of documents or numeric sequences, of the kind (and for numbers
+            the length) of the first call.
+        y : array-like of shape (n_samples,)
+            Class labels, all in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class the stream can contain. Required on the first call, since a
+            batch may not show every class; optional later, and then it must equal
+            ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss.
+
+        Returns
+        -------
+        self : TextRNNClassifier
+            The updated estimator.
+        """
+        return self._run_atomically(self._partial_fit, X, y, classes, sample_weight)
+
+    def _partial_fit(self, X, y, classes, sample_weight):
+        first = not self._is_fitted()
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: a batch "
+                    "may not contain every class. Pass classes=np.unique(all_labels)."
+                )
+            classes = unique_labels(classes)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"classes must hold at least 2 classes; got {classes.tolist()!r}."
+                )
+        elif classes is not None and not np.array_equal(
+            unique_labels(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={unique_labels(classes).tolist()!r} differs from the "
+                f"classes {self.classes_.tolist()!r} this model was first trained "
+                "with; a model's classes cannot change. Fit a new model instead."
+            )
+        if self.class_weight == "balanced":
+            raise ValueError(
+                'class_weight="balanced" is not available in partial_fit, which sees '
+                "one batch at a time. Compute the weights of the whole stream with "
+                "sklearn.utils.class_weight.compute_class_weight and pass them as a "
+                "dict {label: weight}."
+            )
+        mode, data, y = self._validate_fit_input(X, y, reset=first)
+        sample_weight = _check_sample_weight(sample_weight, len(y))
+        check_classification_targets(y)
+        data, y, sample_weight = self._drop_zero_weight(
+            sample_weight, data, y, sample_weight
+        )
+        if first:
+            self.classes_ = classes
+        y_idx = self._label_indices(y, "pass every class in classes on the first call.")
+        weights = self._effective_weights(y_idx, sample_weight)
+        data, y_idx, sample_weight, weights = self._drop_zero_weight(
+            weights, data, y_idx, sample_weight, weights
+        )
+
+        rng = check_random_state(self.random_state)
+        if first:
+            tokenizer = (
+                self._fit_tokenizer(data, sample_weight) if mode == "text" else None
+            )
+            n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
+            params = self._init_params(rng, n_inputs, mode)
+            optimizer = self._make_optimizer(params)
+        else:
+            tokenizer = self.__dict__.get("tokenizer_")
+            params = _copy_params(self._params())
+            optimizer = self._continued_optimizer(params)
+        values, offsets = self._to_ragged(data, tokenizer)
+        result = self._train(
+            params, optimizer, (values, offsets, y_idx, weights), rng, incremental=True
+        )
+        if first:
+            self.input_mode_ = mode
+            if tokenizer is not None:
+                self.tokenizer_ = tokenizer
+            self.n_step_features_ = n_inputs
+            self.loss_curve_, self.history_ = [], []
+            self.n_iter_ = self.t_ = 0
+        self._record(result, len(y_idx))
+        self._optimizer = optimizer
+        self.validation_loss_curve_ = None
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        self.best_loss_ = min(self.loss_curve_)
+
+    def _record(self, result, n_samples):
+        """Store the weights and the history of a training run."""
+        for name, attr in _WEIGHT_ATTRIBUTES.items():
+            setattr(self, attr, result["params"][name])
+        self.history_ = self.history_ + result["records"]
+        self.loss_curve_ = self.loss_curve_ + [
+            r["train_loss"] for r in result["records"]
+        ]
+        self.n_iter_ += len(result["records"])
+        self.t_ += len(result["records"]) * n_samples
+        self.best_epoch_ = result["best_epoch"]
+
+    def _fit_tokenizer(self, documents, sample_weight):
+        tokenizer = TextTokenizer() if self.tokenizer is None else clone(self.tokenizer)
+        if sample_weight is not None and has_fit_parameter(tokenizer, "sample_weight"):
+            tokenizer.fit(documents, sample_weight=sample_weight)
+        else:
+            # Zero-weight documents are already gone; other weights need support.
+            tokenizer.fit(documents)
+        return tokenizer
+
+    def _init_params(self, rng, n_inputs, mode):
         # All initial weights are drawn before anything that depends on n_samples, so
         # one seed gives the same initial model for any data set.
         params = _rnn.init_params(
-            rng, n_inputs, self.hidden_size, len(classes), token_input=mode == "text"
+            rng,
+            n_inputs,
+            self.hidden_size,
+            len(self.classes_),
+            token_input=mode == "text",
         )
         if mode == "text":
             # With min_df=1 no training token maps to the unknown id, so its row would
@@ -447,37 +956,58 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             # makes an unseen word a neutral step (h_t = tanh(h_{t-1} W_hh + b_h))
             # unless training gives it a meaning (rare words under min_df > 1).
             params["W_xh"][[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = 0.0
-        loss_curve = self._train(params, values, offsets, y_idx, rng)
+        return params
 
-        self.input_mode_ = mode
-        if tokenizer is not None:
-            self.tokenizer_ = tokenizer
-        else:
-            self.__dict__.pop("tokenizer_", None)
-        self.classes_ = classes
-        self.n_step_features_ = n_inputs
-        for name, attr in _WEIGHT_ATTRIBUTES.items():
-            setattr(self, attr, params[name])
-        self.loss_curve_ = loss_curve
-        self.best_loss_ = min(loss_curve)
-        self.n_iter_ = len(loss_curve)
-        self.t_ = self.n_iter_ * len(y_idx)
+    def _validation_split(self, y_idx, rng):
+        n_samples, n_classes = len(y_idx), int(y_idx.max()) + 1
+        try:
+            return train_test_split(
+                np.arange(n_samples),
+                test_size=self.validation_fraction,
+                stratify=y_idx,
+                random_state=rng,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping could not set aside a stratified validation set of "
+                f"validation_fraction={self.validation_fraction} of {n_samples} "
+                f"samples holding every one of the {n_classes} classes ({exc}). Raise "
+                "validation_fraction, provide more samples of the rare classes, or set "
+                "early_stopping=False."
+            ) from None
+
+    def _solver_class(self):
+        return SGD if self.solver == "sgd" else Adam
+
+    def _continued_optimizer(self, params):
+        """The stored optimizer state, to continue training without a jolt.
+
+        A fresh Adam takes full-size steps at first, which throws a trained model off
+        its minimum; its kept moments continue where the last call stopped.
+        """
+        optimizer = self.__dict__.get("_optimizer")
+        if not isinstance(optimizer, self._solver_class()):
+            return self._make_optimizer(params)
+        # A copy: the stored state must survive a failed call.
+        optimizer = copy.deepcopy(optimizer)
+        self._set_optimizer_hyperparameters(optimizer)
+        return optimizer
 
     def _make_optimizer(self, params):
-        if self.solver == "sgd":
-            return SGD(
-                params,
-                self.learning_rate_init,
-                momentum=self.momentum,
-                nesterov=self.nesterovs_momentum,
-            )
-        return Adam(
-            params,
-            self.learning_rate_init,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-        )
+        optimizer = self._solver_class()(params, self.learning_rate_init)
+        self._set_optimizer_hyperparameters(optimizer)
+        return optimizer
+
+    def _set_optimizer_hyperparameters(self, optimizer):
+        """Apply the current parameters (possibly changed by set_params)."""
+        optimizer.learning_rate = self.learning_rate_init
+        if isinstance(optimizer, SGD):
+            optimizer.momentum = self.momentum
+            optimizer.nesterov = self.nesterovs_momentum
+        else:
+            optimizer.beta_1 = self.beta_1
+            optimizer.beta_2 = self.beta_2
+            optimizer.epsilon = self.epsilon
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -487,74 +1017,178 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the number of samples "
                 f"({n_samples}); using {n_samples}.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=7,
             )
         return min(self.batch_size, n_samples)
 
-    def _train(self, params, values, offsets, y, rng):
-        """Run up to ``max_iter`` epochs, updating ``params`` in place.
+    def _train(
+        self,
+        params,
+        optimizer,
+        train,
+        rng,
+        *,
+        valid=None,
+        warm=False,
+        incremental=False,
+    ):
+        """Train ``params`` (updated in place) and return what the run produced.
 
-        Returns the loss curve.
+        ``train`` is (values, offsets, y, weights); ``valid`` is None or (values,
+        offsets, y, loss weights, score weights). ``incremental`` means one epoch
+        for ``partial_fit``: no stopping rule, no schedule, no convergence warning.
+
+        Returns a dict: "params" (the weights to keep: the best epoch's with
+        validation, otherwise the last epoch's), "records" (one dict per epoch),
+        "best_epoch", "best_value" (lowest watched loss), "best_score".
         """
-        n_samples = len(y)
+        n_samples = len(train[2])
         batch_size = self._batch_size(n_samples)
-        optimizer = self._make_optimizer(params)
-        loss_curve = []
-        best_loss, no_improvement = np.inf, 0
+        n_epochs = 1 if incremental else self.max_iter
+        epoch0 = getattr(self, "n_iter_", 0) if warm or incremental else 0
         every = int(self.verbose)
-        start_time = time.perf_counter()
-        for epoch in range(1, self.max_iter + 1):
-            order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
-            epoch_loss, n_correct = 0.0, 0
-            for batch_slice in gen_batches(n_samples, batch_size):
-                idx = order[batch_slice]
-                batch = _rnn.pack(values, offsets, idx)
-                loss, grads, proba = _rnn.loss_and_gradients(
-                    params, batch, y[idx], alpha=self.alpha
-                )
-                if not np.isfinite(loss):
-                    _raise_diverged(epoch, f"the loss is {loss}")
-                clip_gradients(
-                    grads, clip_value=self.clip_value, clip_norm=self.clip_norm
-                )
-                optimizer.step(params, grads)
-                epoch_loss += loss * len(idx)
-                n_correct += int((proba.argmax(axis=1) == y[idx]).sum())
-            loss_curve.append(epoch_loss / n_samples)
-            # |h| <= 1, so finite sums of absolute weights bound every pre-activation
-            # and logit: this also catches an epoch's last update, whose loss is
-            # never computed, before it leaves a model that predicts NaN.
-            with np.errstate(over="ignore"):
-                bounded = all(np.isfinite(np.abs(p).sum()) for p in params.values())
-            if not bounded:
-                _raise_diverged(epoch, "the weights overflowed")
 
-            if every and (epoch % every == 0 or epoch == self.max_iter):
-                print(
-                    f"Epoch {epoch}/{self.max_iter}: loss {loss_curve[-1]:.4f}, "
-                    f"accuracy {n_correct / n_samples:.3f}, "
-                    f"{time.perf_counter() - start_time:.2f} s"
+        best_value, best_score = np.inf, None
+        if valid is not None and warm:
+            # The incoming model competes: a warm start never makes it worse.
+            best_value, best_score = self._evaluate(params, valid)
+        kept = _Snapshot(params, epoch0, best_score, enabled=not incremental)
+        records = []
+        no_improvement = plateau_wait = 0
+        start_time = time.perf_counter()
+        stopped = False
+        try:
+            for epoch in range(1, n_epochs + 1):
+                epoch_start = time.perf_counter()
+                record = {"epoch": epoch0 + epoch}
+                record["learning_rate"] = optimizer.learning_rate
+                record["train_loss"], record["train_accuracy"] = self._run_epoch(
+                    params, optimizer, train, batch_size, rng, epoch0 + epoch
                 )
-            if loss_curve[-1] > best_loss - self.tol:
-                no_improvement += 1
-            else:
-                no_improvement = 0
-            best_loss = min(best_loss, loss_curve[-1])
-            if no_improvement >= self.n_iter_no_change:
-                if every:
-                    print(
-                        f"Stopped at epoch {epoch}: the training loss improved by less "
-                        f"than tol={self.tol} for {self.n_iter_no_change} epochs."
-                    )
-                return loss_curve
-        warnings.warn(
-            f"{type(self).__name__} reached max_iter={self.max_iter} epochs and the "
-            "loss is still improving. Raise max_iter or learning_rate_init for a "
-            "closer fit.",
-            ConvergenceWarning,
-            stacklevel=4,
+                if valid is None:
+                    value = record["train_loss"]
+                    kept.take(params, epoch0 + epoch)
+                else:
+                    value, score = self._evaluate(params, valid)
+                    record["valid_loss"], record["valid_score"] = value, score
+                    record["best"] = bool(value < best_value)
+                    if record["best"]:
+                        kept.take(params, epoch0 + epoch, score)
+                improved = value < best_value - self.tol
+                best_value = min(best_value, value)
+                record["seconds"] = time.perf_counter() - epoch_start
+                records.append(record)
+
+                no_improvement = 0 if improved else no_improvement + 1
+                plateau_wait = 0 if improved else plateau_wait + 1
+                stopped = not incremental and no_improvement >= self.n_iter_no_change
+                if every and (epoch % every == 0 or epoch == n_epochs or stopped):
+                    self._print_progress(record, epoch, n_epochs, start_time)
+                if stopped:
+                    if every:
+                        watched = "validation" if valid is not None else "training"
+                        print(
+                            f"Stopped at epoch {epoch}: the {watched} loss improved by "
+                            f"less than tol={self.tol} for {self.n_iter_no_change} "
+                            "epochs."
+                        )
+                    break
+                if (
+                    self.learning_rate == "plateau"
+                    and not incremental
+                    and plateau_wait >= self.plateau_patience
+                ):
+                    optimizer.learning_rate *= self.plateau_factor
+                    plateau_wait = 0
+        except KeyboardInterrupt:
+            if incremental or not records:
+                raise  # nothing gained: the caller restores the previous state
+            warnings.warn(
+                f"Training interrupted by the user after {len(records)} epochs; the "
+                f"model keeps the weights of epoch {kept.state[1]}.",
+                UserWarning,
+                stacklevel=6,
+            )
+            stopped = True
+        if not stopped and not incremental:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} epochs and "
+                "the loss is still improving. Raise max_iter or learning_rate_init for "
+                "a closer fit.",
+                ConvergenceWarning,
+                stacklevel=6,
+            )
+        kept_params, best_epoch, kept_score = kept.state
+        return {
+            "params": kept_params if kept.enabled else params,
+            "records": records,
+            "best_epoch": best_epoch if kept.enabled else epoch0 + len(records),
+            "best_value": best_value,
+            "best_score": kept_score,
+        }
+
+    def _run_epoch(self, params, optimizer, train, batch_size, rng, epoch):
+        """One pass over the training data; return (loss, running accuracy)."""
+        values, offsets, y, weights = train
+        n_samples = len(y)
+        order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+        epoch_loss, n_correct = 0.0, 0
+        for batch_slice in gen_batches(n_samples, batch_size):
+            idx = order[batch_slice]
+            batch = _rnn.pack(values, offsets, idx)
+            loss, grads, proba = _rnn.loss_and_gradients(
+                params,
+                batch,
+                y[idx],
+                sample_weight=None if weights is None else weights[idx],
+                alpha=self.alpha,
+            )
+            if not np.isfinite(loss):
+                _raise_diverged(epoch, f"the loss is {loss}")
+            clip_gradients(grads, clip_value=self.clip_value, clip_norm=self.clip_norm)
+            optimizer.step(params, grads)
+            epoch_loss += loss * len(idx)
+            n_correct += int((proba.argmax(axis=1) == y[idx]).sum())
+        # |h| <= 1, so finite sums of absolute weights bound every pre-activation and
+        # logit: this also catches an epoch's last update, whose loss is never
+        # computed, before it leaves a model that predicts NaN.
+        with np.errstate(over="ignore"):
+            bounded = all(np.isfinite(np.abs(p).sum()) for p in params.values())
+        if not bounded:
+            _raise_diverged(epoch, "the weights overflowed")
+        return epoch_loss / n_samples, n_correct / n_samples
+
+    @staticmethod
+    def _evaluate(params, valid):
+        """Validation (loss, accuracy) of ``params``."""
+        values, offsets, y, loss_weights, score_weights = valid
+        logits = _rnn.predict_logits(params, values, offsets, _PREDICT_CHUNK)
+        nll = -_rnn.log_softmax(logits)[np.arange(len(y)), y]
+        correct = logits.argmax(axis=1) == y
+        return (
+            float(np.average(nll, weights=loss_weights)),
+            float(np.average(correct, weights=score_weights)),
         )
-        return loss_curve
+
+    def _print_progress(self, record, epoch, n_epochs, start_time):
+        parts = [
+            f"Epoch {epoch}/{n_epochs}: loss {record['train_loss']:.4f}",
+            f"accuracy {record['train_accuracy']:.3f}",
+        ]
+        if "valid_loss" in record:
+            best = " *" if record["best"] else ""
+            parts.append(
+                f"valid loss {record['valid_loss']:.4f}{best}, "
+                f"valid accuracy {record['valid_score']:.3f}"
+            )
+        if self.learning_rate != "constant":
+            parts.append(f"lr {record['learning_rate']:.3g}")
+        elapsed = time.perf_counter() - start_time
+        parts.append(f"{elapsed:.2f} s")
+        if epoch < n_epochs:
+            left = elapsed / epoch * (n_epochs - epoch)
+            parts.append(f"at most {left:.1f} s left")
+        print(", ".join(parts))
 
     # ------------------------------------------------------------------ predict
     def _params(self):
