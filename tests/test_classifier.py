@@ -122,7 +122,8 @@ def assert_same_state(before, after, path="estimator"):
         assert isinstance(after, np.ndarray), path
         assert before.dtype == after.dtype and before.shape == after.shape, path
         np.testing.assert_array_equal(before, after, err_msg=path)
-    elif isinstance(before, BaseEstimator):
+    elif isinstance(before, BaseEstimator) or hasattr(before, "__dict__"):
+        # Estimators, and plain objects such as the stored optimizer.
         assert type(before) is type(after), path
         assert_same_state(vars(before), vars(after), path)
     elif isinstance(before, dict):
