@@ -1,6 +1,8 @@
 """Turn raw text documents into sequences of integer token ids."""
 
 import array
+import functools
+import itertools
 import numbers
 import reprlib
 import warnings
@@ -8,8 +10,10 @@ from collections import Counter
 from collections.abc import Mapping, Set
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils import murmurhash3_32
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -132,14 +136,105 @@ def check_documents(X, *, name="X"):
     return documents
 
 
+def _check_sample_weight(sample_weight, n_documents):
+    """Validate `sample_weight` and return it as a new float64 array, or None."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if weights.dtype.kind not in "biufO":
+        raise ValueError(
+            f"sample_weight must contain numbers, got an array of dtype "
+            f"{weights.dtype}. Pass one non-negative float per document."
+        )
+    try:
+        # astype copies, so the caller's array is never modified.
+        weights = weights.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "sample_weight must contain numbers; some values could not be "
+            "converted to float. Pass one non-negative float per document."
+        ) from None
+    if weights.ndim != 1:
+        raise ValueError(
+            "sample_weight must be 1-D with one weight per document, got an "
+            f"array with shape {weights.shape}."
+        )
+    if len(weights) != n_documents:
+        raise ValueError(
+            f"sample_weight has {len(weights)} values but X has "
+            f"{_n_documents(n_documents)}; pass exactly one weight per document."
+        )
+    not_finite = ~np.isfinite(weights)
+    if not_finite.any():
+        position = int(np.flatnonzero(not_finite)[0])
+        raise ValueError(
+            f"sample_weight must be finite, got {weights[position]} at position "
+            f"{position}. Replace missing or infinite weights before fitting."
+        )
+    negative = weights < 0
+    if negative.any():
+        position = int(np.flatnonzero(negative)[0])
+        raise ValueError(
+            f"sample_weight must be non-negative, got {weights[position]} at "
+            f"position {position}."
+        )
+    if n_documents and not weights.any():
+        raise ValueError(
+            "sample_weight is 0 for every document; at least one weight must be "
+            "positive, otherwise there is nothing to learn from."
+        )
+    with np.errstate(over="ignore"):
+        total = weights.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            "The sum of sample_weight overflows float64; divide the weights by "
+            "a common factor (only their ratios matter for ordering)."
+        )
+    return weights
+
+
+def _exact_weights(weights):
+    """Return the weights as Python ints sharing one power-of-two scale.
+
+    Every finite float is an integer divided by a power of two, so scaling
+    all weights by the largest such power makes them exact integers. Sums of
+    integers do not depend on the order of the terms, unlike float sums, so
+    weighted counts, and hence ties between tokens, do not depend on the
+    order of the documents.
+    """
+    ratios = [weight.as_integer_ratio() for weight in weights.tolist()]
+    scale = max(denominator for _, denominator in ratios)
+    return [
+        numerator * (scale // denominator) for numerator, denominator in ratios
+    ], scale
+
+
+class _HashedIds(dict):
+    """Token to hashed id mapping that hashes each distinct token once."""
+
+    def __init__(self, n_buckets):
+        super().__init__()
+        self.n_buckets = n_buckets
+
+    def __missing__(self, token):
+        # Hashing the UTF-8 bytes gives the same ids as hashing the str, and
+        # "surrogatepass" also accepts lone surrogates, which str input to
+        # murmurhash3_32 rejects.
+        key = token.encode("utf-8", "surrogatepass")
+        token_id = 2 + murmurhash3_32(key, seed=0, positive=True) % self.n_buckets
+        self[token] = token_id
+        return token_id
+
+
 class TextTokenizer(TransformerMixin, BaseEstimator):
     """Map raw text documents to sequences of integer token ids.
 
     Each document is split into tokens (words or characters) with
     scikit-learn's text analysis, and each token is replaced by its id in a
-    vocabulary learnt during :meth:`fit`. The output is meant as input for a
-    recurrent network: ids 0 and 1 are reserved for padding and for tokens
-    outside the vocabulary.
+    vocabulary learnt during :meth:`fit`, or, if `n_buckets` is set, by a
+    hash of the token. The output is meant as input for a recurrent network:
+    ids 0 and 1 are reserved for padding and for tokens outside the
+    vocabulary.
 
     Parameters
     ----------
@@ -186,20 +281,35 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         Keep only the first `max_len` tokens of each document when
         transforming. None keeps all tokens.
 
+    n_buckets : int, default=None
+        If an int, use hashing mode: no vocabulary is learnt and the id of a
+        token is ``2 + murmurhash3_32(token, seed=0, positive=True) %
+        n_buckets``, like in
+        :class:`~sklearn.feature_extraction.text.HashingVectorizer`. Ids are
+        then known without seeing any data, so :meth:`fit` is optional and
+        documents whose vocabulary is unknown in advance, such as a stream,
+        can be tokenized; no token is ever unknown. The price is that
+        distinct tokens can share an id (see Notes) and that ids cannot be
+        mapped back to tokens. More buckets mean fewer collisions but more
+        input weights. `min_df`, `max_df` and `max_features` need a
+        vocabulary and must keep their defaults. None learns a vocabulary in
+        :meth:`fit`.
+
     Attributes
     ----------
-    vocabulary_ : dict of str to int
+    vocabulary_ : dict of str to int or None
         Maps each kept token to its id. Ids start at 2; the reserved ids are
-        not included.
+        not included. None in hashing mode.
 
-    tokens_ : ndarray of object, shape (vocabulary_size_,)
+    tokens_ : ndarray of object, shape (vocabulary_size_,), or None
         ``tokens_[i]`` is the token with id ``i``. ``tokens_[0]`` is
-        `PAD_TOKEN` and ``tokens_[1]`` is `UNK_TOKEN`.
+        `PAD_TOKEN` and ``tokens_[1]`` is `UNK_TOKEN`. None in hashing mode.
 
     vocabulary_size_ : int
         Number of distinct ids, reserved ids included: every id produced by
         :meth:`transform` is below this value, so it is the number of rows an
-        embedding or input-weight matrix needs.
+        embedding or input-weight matrix needs. ``n_buckets + 2`` in hashing
+        mode.
 
     PAD_ID : int
         Class attribute, 0. Id used to pad short documents in :meth:`transform`.
@@ -224,9 +334,9 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
     Notes
     -----
     Ids are assigned in order of decreasing number of occurrences in the
-    training corpus, ties broken by the token string, so the same corpus
-    always gives the same ids, whatever the order of its documents or the
-    Python hash seed.
+    training corpus (weighted by `sample_weight` if given to :meth:`fit`),
+    ties broken by the token string, so the same corpus always gives the same
+    ids, whatever the order of its documents or the Python hash seed.
 
     Tokens are counted, then filtered by document frequency (`min_df`,
     `max_df`), then cut to `max_features`.
@@ -235,6 +345,18 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
     and runs of whitespace (spaces, tabs, newlines) are first collapsed into
     one space by scikit-learn's character analyzer. `token_pattern` and
     `stop_words` are ignored in that case.
+
+    In hashing mode (`n_buckets` set), distinct tokens that fall into the same
+    bucket collide: they get the same id, so a network sees them as one token
+    and they share one row of its input weights. Each pair of tokens collides
+    with probability ``1 / b`` for ``b`` buckets, so ``d`` distinct tokens
+    give about ``d**2 / (2 * b)`` colliding pairs, e.g. 1,800 pairs for
+    60,000 tokens in 1,000,000 buckets. More buckets mean fewer collisions,
+    but a network then needs ``b * hidden_size`` input weights, most of them
+    for buckets that rare tokens or no token use. Every token gets a bucket,
+    so `UNK_ID` never appears in hashing mode. The hash is MurmurHash3 of the
+    token's UTF-8 bytes, so ids are the same in every process, unlike with
+    Python's built-in `hash`.
 
     Examples
     --------
@@ -253,6 +375,15 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
     array([0, 4, 6])
     >>> tokenizer.inverse_transform([[5, 1, 0, 0]])
     [['a', '<unk>']]
+
+    In hashing mode nothing needs to be learnt:
+
+    >>> hashing = TextTokenizer(n_buckets=1000)
+    >>> hashing.transform(["the cat sat down", "a bird"])
+    array([[340, 761, 302, 347],
+           [852,  89,   0,   0]])
+    >>> hashing.fit(docs).vocabulary_size_
+    1002
     """
 
     PAD_ID = 0
@@ -276,6 +407,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         ],
         "max_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "max_len": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_buckets": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -290,6 +422,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         max_df=1.0,
         max_features=None,
         max_len=None,
+        n_buckets=None,
     ):
         self.analyzer = analyzer
         self.lowercase = lowercase
@@ -300,10 +433,14 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         self.max_df = max_df
         self.max_features = max_features
         self.max_len = max_len
+        self.n_buckets = n_buckets
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Learn the vocabulary of the training documents.
+
+        In hashing mode (`n_buckets` set) nothing is learnt: the documents and
+        weights are only validated and `vocabulary_size_` is set.
 
         Parameters
         ----------
@@ -314,21 +451,49 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         y : None
             Ignored.
 
+        sample_weight : array-like of shape (n_documents,), default=None
+            Non-negative, finite weight of each document. A document's token
+            counts and its contribution to document frequencies are
+            multiplied by its weight, so an int `min_df` or `max_df` is a
+            total weight of documents, and a float one is a proportion of the
+            sum of the weights instead of the number of documents. The
+            default ``min_df=1`` still keeps every token of the documents with
+            a positive weight, even if they weigh less than 1 in total. A
+            document with weight 0 is ignored, an integer weight ``k`` has
+            the same effect as ``k`` copies of the document, and None gives
+            every document weight 1. At least one weight must be positive.
+            Validated but otherwise ignored in hashing mode.
+
         Returns
         -------
         self : TextTokenizer
             The fitted tokenizer.
+
+        Examples
+        --------
+        >>> from sklearn_rnn import TextTokenizer
+        >>> docs = ["spam spam offer", "hello offer", "hello friend"]
+        >>> TextTokenizer().fit(docs).vocabulary_
+        {'hello': 2, 'offer': 3, 'spam': 4, 'friend': 5}
+        >>> TextTokenizer().fit(docs, sample_weight=[2, 1, 0]).vocabulary_
+        {'spam': 2, 'offer': 3, 'hello': 4}
         """
-        documents = check_documents(X)
-        # A generator keeps only one document's tokens in memory at a time.
-        self._learn_vocabulary(self._iter_tokens(documents))
+        # Frames above the warning: _warn_unused_params, _check_fit_input,
+        # fit and its _fit_context wrapper.
+        documents, weights = self._check_fit_input(X, sample_weight, stacklevel=5)
+        if self.n_buckets is not None:
+            self._set_hashing_attributes()
+        else:
+            # A generator keeps only one document's tokens in memory at a time.
+            self._learn_vocabulary(self._iter_tokens(documents), weights)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X, y=None, sample_weight=None):
         """Learn the vocabulary and return the padded id matrix of `X`.
 
-        Equivalent to ``fit(X).transform(X)`` but tokenises `X` only once.
+        Equivalent to ``fit(X, sample_weight=sample_weight).transform(X)`` but
+        tokenises `X` only once.
 
         Parameters
         ----------
@@ -338,14 +503,23 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         y : None
             Ignored.
 
+        sample_weight : array-like of shape (n_documents,), default=None
+            Weight of each document when learning the vocabulary; see
+            :meth:`fit`. It does not change how a document is transformed.
+
         Returns
         -------
         X_ids : ndarray of int64, shape (n_documents, max_length)
             Same as :meth:`transform`.
         """
-        documents = check_documents(X)
+        # As in fit, plus the wrapper scikit-learn's set_output puts around
+        # fit_transform.
+        documents, weights = self._check_fit_input(X, sample_weight, stacklevel=6)
+        if self.n_buckets is not None:
+            self._set_hashing_attributes()
+            return self._pad(*self._to_ragged(self._iter_tokens(documents)))
         token_lists = list(self._iter_tokens(documents))
-        self._learn_vocabulary(token_lists)
+        self._learn_vocabulary(token_lists, weights)
         return self._pad(*self._to_ragged(token_lists))
 
     def transform(self, X):
@@ -390,6 +564,12 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
             ``i`` are ``token_ids[offsets[i]:offsets[i + 1]]``, an empty slice
             for an empty document.
         """
+        if self.n_buckets is not None:
+            # Hashing mode does not need fit, so this may be the first time
+            # the parameters are seen.
+            if not get_config()["skip_parameter_validation"]:
+                self._validate_params()
+            self._check_hashing_params()
         check_is_fitted(self)
         documents = check_documents(X)
         return self._to_ragged(self._iter_tokens(documents))
@@ -408,7 +588,20 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
             One list of tokens per row of `X`. `PAD_ID` entries are dropped
             and `UNK_ID` becomes `UNK_TOKEN`. The original text, including
             the spelling of unknown words, cannot be recovered.
+
+        Raises
+        ------
+        ValueError
+            In hashing mode, where no vocabulary is stored and several tokens
+            can share an id.
         """
+        if self.n_buckets is not None:
+            raise ValueError(
+                "inverse_transform is not available in hashing mode "
+                f"(n_buckets={self.n_buckets!r}): hashed ids cannot be mapped back "
+                "to tokens, because no vocabulary is stored and distinct tokens "
+                "can share an id. Set n_buckets=None to learn a vocabulary."
+            )
         check_is_fitted(self)
         ids = np.asarray(X)
         if ids.ndim == 1 and ids.size == 0:
@@ -442,12 +635,81 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
             )
         return [self.tokens_[row[row != self.PAD_ID]].tolist() for row in ids]
 
+    def __sklearn_is_fitted__(self):
+        # Hashing mode has nothing to learn, so it is always ready to
+        # transform. A vocabulary_ of None left by a hashing fit does not
+        # count once n_buckets is set back to None.
+        if self.n_buckets is not None:
+            return True
+        return getattr(self, "vocabulary_", None) is not None
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
-        tags.requires_fit = True
+        tags.requires_fit = self.n_buckets is None
         return tags
+
+    def _check_fit_input(self, X, sample_weight, stacklevel):
+        """Validate fit's arguments; return the documents and the weights.
+
+        `stacklevel` makes warnings point at the code that called fit.
+        """
+        if self.n_buckets is not None:
+            self._check_hashing_params()
+        documents = check_documents(X)
+        weights = _check_sample_weight(sample_weight, len(documents))
+        self._warn_unused_params(stacklevel)
+        return documents, weights
+
+    def _check_hashing_params(self):
+        # The int 1 and the float 1.0 differ: min_df=1.0 keeps only tokens
+        # found in every document and max_df=1 only those found in one.
+        min_df_default = isinstance(self.min_df, numbers.Integral) and self.min_df == 1
+        max_df_default = (
+            not isinstance(self.max_df, numbers.Integral) and self.max_df == 1
+        )
+        needs_vocabulary = [
+            f"{param}={value!r}"
+            for param, value, is_default in [
+                ("min_df", self.min_df, min_df_default),
+                ("max_df", self.max_df, max_df_default),
+                ("max_features", self.max_features, self.max_features is None),
+            ]
+            if not is_default
+        ]
+        if needs_vocabulary:
+            raise ValueError(
+                f"{', '.join(needs_vocabulary)} cannot be used with "
+                f"n_buckets={self.n_buckets!r}: min_df, max_df and max_features "
+                "select tokens from a learnt vocabulary, which hashing mode does "
+                "not have. Set n_buckets=None to use them, or leave them at their "
+                "defaults (min_df=1, max_df=1.0, max_features=None)."
+            )
+
+    def _warn_unused_params(self, stacklevel):
+        if self.analyzer != "char":
+            return
+        ignored = [
+            param
+            for param, unused in [
+                ("stop_words", self.stop_words is not None),
+                ("token_pattern", self.token_pattern != _DEFAULT_TOKEN_PATTERN),
+            ]
+            if unused
+        ]
+        if ignored:
+            warnings.warn(
+                f"The parameter(s) {', '.join(ignored)} will not be used since "
+                "analyzer='char'.",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
+
+    def _set_hashing_attributes(self):
+        self.vocabulary_ = None
+        self.tokens_ = None
+        self.vocabulary_size_ = self.n_buckets + 2
 
     def _build_analyzer(self):
         """Return scikit-learn's callable mapping one document to its tokens."""
@@ -475,32 +737,35 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         for document in documents:
             yield analyze(document)
 
-    def _learn_vocabulary(self, token_lists):
+    def _learn_vocabulary(self, token_lists, sample_weight=None):
         """Set the fitted attributes from the training documents' tokens."""
-        if self.analyzer == "char":
-            ignored = [
-                param
-                for param, unused in [
-                    ("stop_words", self.stop_words is not None),
-                    ("token_pattern", self.token_pattern != _DEFAULT_TOKEN_PATTERN),
-                ]
-                if unused
-            ]
-            if ignored:
-                warnings.warn(
-                    f"The parameter(s) {', '.join(ignored)} will not be used since "
-                    "analyzer='char'.",
-                    UserWarning,
-                    stacklevel=4,
-                )
+        if sample_weight is None:
+            weights, scale = itertools.repeat(1), 1
+        else:
+            weights, scale = _exact_weights(sample_weight)
 
+        # Counts are exact integers, in units of 1 / scale when weighted.
         counts = Counter()
         document_counts = Counter()
         n_documents = 0
-        for tokens in token_lists:
+        n_used = 0
+        total_weight = 0
+        # Not strict: without sample_weight, weights is an endless repeat(1).
+        for tokens, weight in zip(token_lists, weights, strict=False):
             n_documents += 1
-            counts.update(tokens)
-            document_counts.update(dict.fromkeys(tokens).keys())
+            if weight == 0:
+                # Skipped rather than counted with weight 0, so that its tokens
+                # are not even candidates, e.g. for min_df=0.0.
+                continue
+            n_used += 1
+            total_weight += weight
+            if weight == 1:
+                counts.update(tokens)
+                document_counts.update(dict.fromkeys(tokens).keys())
+            else:
+                for token, count in Counter(tokens).items():
+                    counts[token] += count * weight
+                    document_counts[token] += weight
 
         if n_documents == 0:
             raise ValueError(
@@ -508,20 +773,31 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
                 "least one document."
             )
         if not counts:
+            ignored = n_documents - n_used
             raise ValueError(
-                f"No tokens found in the {_n_documents(n_documents)} used for "
+                f"No tokens found in the {_n_documents(n_used)} used for "
                 "fitting: the documents may be empty or contain only stop words."
+                + (
+                    f" ({_n_documents(ignored)} with sample_weight 0 not used.)"
+                    if ignored
+                    else ""
+                )
             )
 
-        min_count = (
-            self.min_df
-            if isinstance(self.min_df, numbers.Integral)
-            else self.min_df * n_documents
-        )
+        # int / int is correctly rounded, and exact for integer weights, so
+        # integer weights give the same thresholds as repeated documents.
+        n_weighted = total_weight if sample_weight is None else total_weight / scale
+        if isinstance(self.min_df, numbers.Integral):
+            # The default min_df=1 keeps every token seen, as without weights:
+            # a token seen only in documents weighing less than 1 in total
+            # must not disappear because weights were given.
+            min_count = 0 if self.min_df == 1 else self.min_df
+        else:
+            min_count = self.min_df * n_weighted
         max_count = (
             self.max_df
             if isinstance(self.max_df, numbers.Integral)
-            else self.max_df * n_documents
+            else self.max_df * n_weighted
         )
         # Sorting on (count, token) instead of relying on Counter's insertion
         # order keeps ids independent of document order.
@@ -529,12 +805,17 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         kept = [
             token
             for token, _ in ranked
-            if min_count <= document_counts[token] <= max_count
+            if min_count <= document_counts[token] / scale <= max_count
         ]
         if not kept:
+            used = (
+                _n_documents(n_documents)
+                if sample_weight is None
+                else f"sample_weight summing to {n_weighted:g}"
+            )
             raise ValueError(
                 f"After filtering by document frequency (min_df={self.min_df!r}, "
-                f"max_df={self.max_df!r}, {_n_documents(n_documents)}), no tokens "
+                f"max_df={self.max_df!r}, {used}), no tokens "
                 f"remain out of {len(counts)}. Try a lower min_df or a higher "
                 "max_df."
             )
@@ -548,8 +829,18 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         self.vocabulary_size_ = len(self.tokens_)
 
     def _to_ragged(self, token_lists):
-        lookup = self.vocabulary_.get
-        unknown = self.UNK_ID
+        if self.n_buckets is None:
+            lookup = self.vocabulary_.get
+            unknown = self.UNK_ID
+
+            def to_ids(tokens):
+                return [lookup(token, unknown) for token in tokens]
+
+        else:
+            # A corpus has far fewer distinct tokens than tokens, so each
+            # distinct token is hashed once per call and then looked up.
+            to_ids = functools.partial(map, _HashedIds(self.n_buckets).__getitem__)
+
         max_len = self.max_len
         # array.array holds 8 bytes per id, unlike a list of Python ints.
         token_ids = array.array("q")
@@ -558,7 +849,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         for tokens in token_lists:
             if max_len is not None:
                 tokens = tokens[:max_len]
-            token_ids.extend([lookup(token, unknown) for token in tokens])
+            token_ids.extend(to_ids(tokens))
             end += len(tokens)
             offsets.append(end)
         return (

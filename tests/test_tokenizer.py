@@ -1,5 +1,6 @@
 """Tests for TextTokenizer and check_documents."""
 
+import json
 import os
 import pickle
 import subprocess
@@ -14,8 +15,11 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import murmurhash3_32
+from sklearn.utils.validation import check_is_fitted
 
 import sklearn_rnn
+import sklearn_rnn._tokenizer as tokenizer_module
 from sklearn_rnn import TextTokenizer
 from sklearn_rnn._tokenizer import check_documents
 
@@ -92,23 +96,26 @@ def test_vocabulary_identical_across_processes_and_hash_seeds():
         "t = TextTokenizer().fit(docs)\n"
         "print(json.dumps(list(t.vocabulary_.items())))\n"
     )
-    package_parent = str(Path(sklearn_rnn.__file__).resolve().parents[1])
-    outputs = []
-    for seed in ("0", "12345"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
-        env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [package_parent, env.get("PYTHONPATH")])
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        outputs.append(result.stdout)
+    outputs = [_run_python(script, hash_seed) for hash_seed in ("0", "12345")]
     assert outputs[0] == outputs[1]
     assert '"alpha"' in outputs[0]
+
+
+def _run_python(script, hash_seed):
+    """Run `script` in a fresh interpreter with a given hash seed; return stdout."""
+    package_parent = str(Path(sklearn_rnn.__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [package_parent, env.get("PYTHONPATH")])
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
 
 
 @pytest.mark.parametrize("lowercase", [True, False])
@@ -143,9 +150,16 @@ def test_char_analyzer_keeps_and_normalises_whitespace():
     ]
 
 
-def test_char_analyzer_warns_about_ignored_stop_words():
-    with pytest.warns(UserWarning, match="stop_words will not be used"):
-        TextTokenizer(analyzer="char", stop_words="english").fit(["abc"])
+@pytest.mark.parametrize("method", ["fit", "fit_transform"])
+@pytest.mark.parametrize("n_buckets", [None, 10])
+def test_char_analyzer_warns_about_ignored_stop_words(method, n_buckets):
+    tokenizer = TextTokenizer(
+        analyzer="char", stop_words="english", n_buckets=n_buckets
+    )
+    with pytest.warns(UserWarning, match="stop_words will not be used") as record:
+        getattr(tokenizer, method)(["abc"])
+    # The warning points at the caller, not at scikit-learn's wrappers.
+    assert record[0].filename == __file__
 
 
 def test_char_analyzer_default_token_pattern_does_not_warn():
@@ -400,6 +414,8 @@ def test_fit_filter_removes_everything(params):
         ({"max_features": 0}, "max_features"),
         ({"max_len": 0}, "max_len"),
         ({"max_len": 2.0}, "max_len"),
+        ({"n_buckets": 0}, "n_buckets"),
+        ({"n_buckets": 10.0}, "n_buckets"),
     ],
 )
 def test_invalid_parameters_rejected_at_fit(params, match):
@@ -421,6 +437,7 @@ def test_clone_get_params_set_params():
         "max_df": 1.0,
         "max_features": None,
         "max_len": 5,
+        "n_buckets": None,
     }
     cloned = clone(tokenizer.fit(["aa bb", "ab"]))
     assert cloned.get_params() == params
@@ -565,3 +582,351 @@ def test_tags():
     assert tags.input_tags.string is True
     assert tags.input_tags.two_d_array is False
     assert tags.requires_fit is True
+
+
+# Hashing mode (n_buckets)
+
+
+def _hashed_id(token, n_buckets):
+    return 2 + murmurhash3_32(token, seed=0, positive=True) % n_buckets
+
+
+def test_hashing_ids_follow_murmurhash_and_stay_in_range():
+    n_buckets = 7
+    docs = [f"w{i} x{i % 3}" for i in range(50)] + CORPUS
+    token_ids, offsets = TextTokenizer(n_buckets=n_buckets).transform_ragged(docs)
+    assert token_ids.dtype == offsets.dtype == np.int64
+    assert token_ids.min() >= 2
+    assert token_ids.max() < n_buckets + 2
+    assert len(np.unique(token_ids)) == n_buckets  # 50+ tokens fill 7 buckets
+    analyzer = TextTokenizer()._build_analyzer()
+    expected = [_hashed_id(token, n_buckets) for doc in docs for token in analyzer(doc)]
+    assert token_ids.tolist() == expected
+
+
+def test_hashing_same_token_same_id_across_documents_and_instances():
+    first = TextTokenizer(n_buckets=1000).fit(["cat dog", "bird"])
+    second = TextTokenizer(n_buckets=1000)  # never fitted, different corpus
+    X = first.transform(["cat", "the cat", "a dog and a cat"])
+    cat = _hashed_id("cat", 1000)
+    assert X[0, 0] == X[1, 1] == X[2, 4] == cat
+    np.testing.assert_array_equal(
+        second.transform(["a dog and a cat", "cat"]),
+        first.transform(["a dog and a cat", "cat"]),
+    )
+
+
+def test_hashing_ids_identical_across_processes_and_hash_seeds():
+    docs = ["zeta alpha mu", "Café naïve 日本", "mu alpha zeta alpha"]
+    script = (
+        "import json\n"
+        "from sklearn_rnn._tokenizer import TextTokenizer\n"
+        f"docs = {docs!r}\n"
+        "ids = TextTokenizer(n_buckets=100003).transform(docs)\n"
+        "print(json.dumps(ids.tolist()))\n"
+    )
+    outputs = [_run_python(script, hash_seed) for hash_seed in ("0", "12345")]
+    assert outputs[0] == outputs[1]
+    in_process = TextTokenizer(n_buckets=100003).transform(docs).tolist()
+    assert json.loads(outputs[0]) == in_process
+
+
+def test_hashing_transform_without_fit():
+    tokenizer = TextTokenizer(n_buckets=50)
+    check_is_fitted(tokenizer)  # does not raise
+    assert tokenizer.__sklearn_is_fitted__() is True
+    assert tokenizer.__sklearn_tags__().requires_fit is False
+    X = tokenizer.transform(["a b c", "d"])
+    assert X.shape == (2, 3)
+    token_ids, offsets = tokenizer.transform_ragged(["a b c", "d"])
+    assert offsets.tolist() == [0, 3, 4]
+    assert not hasattr(tokenizer, "vocabulary_size_")  # transform learns nothing
+
+
+def test_hashing_fit_sets_attributes_and_matches_unfitted_transform():
+    docs = CORPUS + ["unseen words"]
+    tokenizer = TextTokenizer(n_buckets=20)
+    assert tokenizer.fit(CORPUS) is tokenizer
+    assert tokenizer.vocabulary_size_ == 22
+    assert tokenizer.vocabulary_ is None
+    assert tokenizer.tokens_ is None
+    expected = TextTokenizer(n_buckets=20).transform(docs)
+    np.testing.assert_array_equal(tokenizer.transform(docs), expected)
+    X = TextTokenizer(n_buckets=20).fit_transform(docs)
+    np.testing.assert_array_equal(X, expected)
+    assert X.max() < 22
+    assert UNK not in X
+
+
+@pytest.mark.parametrize(
+    "docs, params",
+    [
+        (["", "   ", "?!"], {}),
+        (["the and of", ""], {"stop_words": "english"}),
+        ([], {}),
+    ],
+)
+def test_hashing_fit_without_any_token(docs, params):
+    # There is no vocabulary to learn, so documents without tokens are fine.
+    tokenizer = TextTokenizer(n_buckets=10, **params).fit(docs)
+    assert tokenizer.vocabulary_size_ == 12
+    assert TextTokenizer(n_buckets=10, **params).fit_transform(docs).shape == (
+        len(docs),
+        0,
+    )
+
+
+def test_hashing_applies_max_len_and_text_analysis():
+    tokenizer = TextTokenizer(n_buckets=1000, max_len=2, stop_words="english")
+    X = tokenizer.transform(["The CAT and the dog sat", "Cat"])
+    cat, dog = _hashed_id("cat", 1000), _hashed_id("dog", 1000)
+    assert X.tolist() == [[cat, dog], [cat, PAD]]
+    accents = TextTokenizer(n_buckets=1000, strip_accents="unicode")
+    assert accents.transform(["café"]).tolist() == [[_hashed_id("cafe", 1000)]]
+    chars = TextTokenizer(n_buckets=1000, analyzer="char")
+    assert chars.transform(["ab a"]).tolist() == [[_hashed_id(c, 1000) for c in "ab a"]]
+
+
+def test_hashing_collisions_share_an_id():
+    tokenizer = TextTokenizer(n_buckets=1).fit(CORPUS)
+    assert tokenizer.vocabulary_size_ == 3
+    X = tokenizer.transform(["every token here", "x"])
+    assert X.tolist() == [[2, 2, 2], [2, PAD, PAD]]
+
+
+def test_hashing_hashes_each_distinct_token_once_per_call(monkeypatch):
+    calls = []
+
+    def counting_hash(key, seed=0, positive=False):
+        calls.append(key)
+        return murmurhash3_32(key, seed=seed, positive=positive)
+
+    monkeypatch.setattr(tokenizer_module, "murmurhash3_32", counting_hash)
+    docs = ["a b a b a", "b c", "a"] * 100
+    token_ids, _ = TextTokenizer(n_buckets=1000).transform_ragged(docs)
+    assert token_ids.size == 800
+    assert sorted(calls) == [b"a", b"b", b"c"]
+
+
+def test_hashing_accepts_lone_surrogates():
+    # Such str values come from os.fsdecode and "surrogateescape" decoding.
+    token_ids, _ = TextTokenizer(n_buckets=1000).transform_ragged(["x\udcff y"])
+    assert token_ids.size == 2
+    assert token_ids[1] == _hashed_id("y", 1000)
+
+
+def test_hashing_inverse_transform_raises():
+    with pytest.raises(ValueError, match=r"hashed ids cannot be mapped back.*n_b"):
+        TextTokenizer(n_buckets=10).inverse_transform([[2, 3]])
+    fitted = TextTokenizer(n_buckets=10).fit(CORPUS)
+    with pytest.raises(ValueError, match="not available in hashing mode"):
+        fitted.inverse_transform(fitted.transform(CORPUS))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"min_df": 2},
+        {"min_df": 0.5},
+        {"min_df": 1.0},  # the float 1.0 is not the default int 1
+        {"max_df": 0.9},
+        {"max_df": 1},  # the int 1 is not the default float 1.0
+        {"max_features": 100},
+    ],
+)
+def test_hashing_rejects_vocabulary_parameters(params):
+    ((param, value),) = params.items()
+    match = rf"{param}={value!r} cannot be used with n_buckets=10.*n_buckets=None"
+    with pytest.raises(ValueError, match=match):
+        TextTokenizer(n_buckets=10, **params).fit(CORPUS)
+    with pytest.raises(ValueError, match=match):
+        TextTokenizer(n_buckets=10, **params).fit_transform(CORPUS)
+    with pytest.raises(ValueError, match=match):
+        TextTokenizer(n_buckets=10, **params).transform(CORPUS)
+
+
+def test_hashing_accepts_default_vocabulary_parameters():
+    TextTokenizer(n_buckets=10, min_df=1, max_df=1.0, max_features=None).fit(CORPUS)
+
+
+@pytest.mark.parametrize("n_buckets", [0, -5, 2.5, "100"])
+def test_invalid_n_buckets_rejected_at_transform_without_fit(n_buckets):
+    with pytest.raises(ValueError, match="n_buckets"):
+        TextTokenizer(n_buckets=n_buckets).transform(["a b"])
+
+
+def test_hashing_clone_get_params_set_params():
+    tokenizer = TextTokenizer(n_buckets=64, max_len=3).fit(CORPUS)
+    assert tokenizer.get_params()["n_buckets"] == 64
+    cloned = clone(tokenizer)
+    assert cloned.get_params() == tokenizer.get_params()
+    assert not hasattr(cloned, "vocabulary_size_")
+    np.testing.assert_array_equal(cloned.transform(CORPUS), tokenizer.transform(CORPUS))
+    # Leaving hashing mode needs a fit: the hashing fit learnt no vocabulary.
+    tokenizer.set_params(n_buckets=None)
+    assert tokenizer.__sklearn_tags__().requires_fit is True
+    with pytest.raises(NotFittedError):
+        tokenizer.transform(CORPUS)
+    assert tokenizer.fit(CORPUS).vocabulary_["the"] == 2
+
+
+def test_hashing_pickle_round_trip():
+    tokenizer = TextTokenizer(n_buckets=128).fit(CORPUS)
+    restored = pickle.loads(pickle.dumps(tokenizer))
+    np.testing.assert_array_equal(
+        restored.transform(CORPUS), tokenizer.transform(CORPUS)
+    )
+    assert restored.vocabulary_size_ == 130
+
+
+# Weighted vocabulary (sample_weight)
+
+WEIGHT_DOCS = ["b b b c", "a a c", "d", "e e e e e e", "c a"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"min_df": 0.0}, {"min_df": 2}, {"min_df": 0.5}, {"max_df": 0.5}],
+)
+def test_zero_weight_same_as_dropping_document(params):
+    weights = [1, 1, 1, 0, 1]
+    weighted = TextTokenizer(**params).fit(WEIGHT_DOCS, sample_weight=weights)
+    kept = [doc for doc, weight in zip(WEIGHT_DOCS, weights, strict=True) if weight]
+    dropped = TextTokenizer(**params).fit(kept)
+    assert weighted.vocabulary_ == dropped.vocabulary_
+    assert "e" not in weighted.vocabulary_  # only in the weight-0 document
+    assert list(weighted.tokens_) == list(dropped.tokens_)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"min_df": 2},
+        {"min_df": 0.3},
+        {"max_df": 3},
+        {"max_df": 0.4},
+        {"max_features": 3},
+    ],
+)
+def test_integer_weight_same_as_repeating_documents(params):
+    weights = [1, 3, 2, 0, 1]
+    repeated = [
+        doc
+        for doc, weight in zip(WEIGHT_DOCS, weights, strict=True)
+        for _ in range(weight)
+    ]
+    weighted = TextTokenizer(**params).fit(WEIGHT_DOCS, sample_weight=weights)
+    reference = TextTokenizer(**params).fit(repeated)
+    assert weighted.vocabulary_ == reference.vocabulary_
+    assert list(weighted.vocabulary_) == list(reference.vocabulary_)
+    assert weighted.vocabulary_size_ == reference.vocabulary_size_
+    X = TextTokenizer(**params).fit_transform(WEIGHT_DOCS, sample_weight=weights)
+    np.testing.assert_array_equal(X, reference.transform(WEIGHT_DOCS))
+
+
+def test_weights_change_id_order():
+    weights = np.array([1, 3, 2, 0, 1])
+    unweighted = TextTokenizer().fit(WEIGHT_DOCS)
+    weighted = TextTokenizer().fit(WEIGHT_DOCS, sample_weight=weights)
+    # Unweighted: e=6, b=3, a=3, c=3, d=1. Weighted: a=7, c=6, b=3, d=2.
+    assert unweighted.vocabulary_ == {"e": 2, "a": 3, "b": 4, "c": 5, "d": 6}
+    assert weighted.vocabulary_ == {"a": 2, "c": 3, "b": 4, "d": 5}
+    # Fractional weights scale counts too: with weight 0.5, "b" counts 1.5.
+    halved = TextTokenizer().fit(["b b b", "a a"], sample_weight=[0.5, 1.0])
+    assert halved.vocabulary_ == {"a": 2, "b": 3}
+
+
+@pytest.mark.parametrize("params", [{}, {"min_df": 0.3}, {"max_features": 2}])
+def test_no_weights_same_as_unit_weights(params):
+    unweighted = TextTokenizer(**params).fit(WEIGHT_DOCS)
+    for ones in ([1] * 5, np.ones(5), np.ones(5, dtype=np.float32)):
+        weighted = TextTokenizer(**params).fit(WEIGHT_DOCS, sample_weight=ones)
+        assert list(weighted.vocabulary_.items()) == list(
+            unweighted.vocabulary_.items()
+        )
+        assert list(weighted.tokens_) == list(unweighted.tokens_)
+
+
+def test_float_min_df_and_max_df_use_sum_of_weights():
+    docs = ["a b", "b", "c"]
+    # Document frequencies: a=1, b=2, c=3 (weighted); the weights sum to 5.
+    weights = [1, 1, 3]
+    # 0.5 * 5 = 2.5; with the number of documents, 0.5 * 3 = 1.5 would keep b.
+    assert set(TextTokenizer(min_df=0.5).fit(docs).vocabulary_) == {"b"}
+    tokenizer = TextTokenizer(min_df=0.5).fit(docs, sample_weight=weights)
+    assert set(tokenizer.vocabulary_) == {"c"}
+    # 0.4 * 5 = 2; with the number of documents, 0.4 * 3 = 1.2 would drop b.
+    tokenizer = TextTokenizer(max_df=0.4).fit(docs, sample_weight=weights)
+    assert set(tokenizer.vocabulary_) == {"a", "b"}
+
+
+def test_int_min_df_is_a_total_weight():
+    docs = ["a", "b", "b c"]
+    tokenizer = TextTokenizer(min_df=2).fit(docs, sample_weight=[2.5, 1, 0.5])
+    assert tokenizer.vocabulary_ == {"a": 2}
+
+
+def test_float_weights_ties_independent_of_document_order():
+    # In floats, (0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1 == 0.6, so a float
+    # running sum would make "z" tie with "b" or beat it depending on the
+    # order of the documents.
+    docs = ["z", "z", "z", "b"]
+    weights = [0.1, 0.2, 0.3, 0.6]
+    reference = TextTokenizer().fit(docs, sample_weight=weights).vocabulary_
+    for order in ([0, 1, 2, 3], [2, 1, 0, 3], [3, 0, 2, 1]):
+        vocabulary = (
+            TextTokenizer()
+            .fit([docs[i] for i in order], sample_weight=[weights[i] for i in order])
+            .vocabulary_
+        )
+        assert list(vocabulary.items()) == list(reference.items())
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        ([1, -1, 1], r"non-negative, got -1\.0 at position 1"),
+        ([1, 1], r"2 values but X has 3 documents"),
+        ([1, 1, 1, 1], r"4 values but X has 3 documents"),
+        ([[1], [1], [1]], r"1-D .* shape \(3, 1\)"),
+        (2.0, r"1-D .* shape \(\)"),
+        ([1, np.nan, 1], r"finite, got nan at position 1"),
+        ([1, 1, np.inf], r"finite, got inf at position 2"),
+        ([0, 0, 0], r"at least one weight must be positive"),
+        (["a", "b", "c"], r"must contain numbers"),
+        ([1, None, 1], r"finite, got nan at position 1"),
+        ([1e308, 1e308, 1e308], r"sum of sample_weight overflows"),
+    ],
+)
+@pytest.mark.parametrize("n_buckets", [None, 10])
+def test_invalid_sample_weight_rejected(sample_weight, match, n_buckets):
+    tokenizer = TextTokenizer(n_buckets=n_buckets)
+    with pytest.raises(ValueError, match=match):
+        tokenizer.fit(["a b", "b", "c"], sample_weight=sample_weight)
+    with pytest.raises(ValueError, match=match):
+        tokenizer.fit_transform(["a b", "b", "c"], sample_weight=sample_weight)
+
+
+def test_sample_weight_not_modified():
+    weights = np.array([2.0, 0.0, 0.5])
+    original = weights.copy()
+    TextTokenizer(min_df=0.2).fit(["a b", "b", "c"], sample_weight=weights)
+    np.testing.assert_array_equal(weights, original)
+    series = pd.Series([3, 0, 1], index=[7, 8, 9])
+    TextTokenizer().fit_transform(["a b", "b", "c"], sample_weight=series)
+    assert series.tolist() == [3, 0, 1]
+    assert series.index.tolist() == [7, 8, 9]
+
+
+def test_only_zero_weight_documents_have_tokens():
+    with pytest.raises(
+        ValueError, match=r"No tokens found in the 1 document .*1 document with sample"
+    ):
+        TextTokenizer().fit(["", "a b"], sample_weight=[1, 0])
+
+
+def test_sample_weight_ignored_in_hashing_mode():
+    hashing = TextTokenizer(n_buckets=10).fit(CORPUS, sample_weight=[0, 0, 5, 1])
+    assert hashing.vocabulary_size_ == 12
+    assert hashing.vocabulary_ is None
