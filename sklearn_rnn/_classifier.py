@@ -381,7 +381,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     zero weight are dropped before anything else: they do not shape the vocabulary,
     do not count as a class present in ``y``, and do not enter the validation set.
     The tokenizer's vocabulary is learnt with the sample weights when its ``fit``
-    accepts ``sample_weight``.
+    accepts ``sample_weight``; class weights do not change the vocabulary.
 
     Nothing is lost to a failed call. If training diverges (a non-finite loss or
     weight), ``fit`` and ``partial_fit`` raise a ``ValueError`` saying what to change
@@ -959,22 +959,32 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         return params
 
     def _validation_split(self, y_idx, rng):
-        n_samples, n_classes = len(y_idx), int(y_idx.max()) + 1
+        n_samples, n_classes = len(y_idx), len(np.unique(y_idx))
+        problem = None
         try:
-            return train_test_split(
+            train_idx, valid_idx = train_test_split(
                 np.arange(n_samples),
                 test_size=self.validation_fraction,
                 stratify=y_idx,
                 random_state=rng,
             )
         except ValueError as exc:
+            problem = str(exc)
+        else:
+            # Stratifying keeps proportions, so a rare class can still get no
+            # validation sample; its loss would then never be watched.
+            missing = n_classes - len(np.unique(y_idx[valid_idx]))
+            if missing:
+                problem = f"{missing} class(es) would have no validation sample"
+        if problem is not None:
             raise ValueError(
                 f"early_stopping could not set aside a stratified validation set of "
                 f"validation_fraction={self.validation_fraction} of {n_samples} "
-                f"samples holding every one of the {n_classes} classes ({exc}). Raise "
-                "validation_fraction, provide more samples of the rare classes, or set "
-                "early_stopping=False."
-            ) from None
+                f"samples holding every one of the {n_classes} classes: {problem}. "
+                "Raise validation_fraction, provide more samples of the rare classes, "
+                "or set early_stopping=False."
+            )
+        return train_idx, valid_idx
 
     def _solver_class(self):
         return SGD if self.solver == "sgd" else Adam
@@ -1052,7 +1062,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         if valid is not None and warm:
             # The incoming model competes: a warm start never makes it worse.
             best_value, best_score = self._evaluate(params, valid)
-        kept = _Snapshot(params, epoch0, best_score, enabled=not incremental)
+        # The incoming weights are those of the previous run's kept epoch.
+        start_epoch = getattr(self, "best_epoch_", epoch0) if warm else epoch0
+        kept = _Snapshot(params, start_epoch, best_score, enabled=not incremental)
         records = []
         no_improvement = plateau_wait = 0
         start_time = time.perf_counter()
