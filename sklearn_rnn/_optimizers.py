@@ -2,7 +2,9 @@
 
 Parameters and gradients are dicts of arrays with the same keys; optimizers update the
 parameter arrays in place and keep their own state (moments, step count) so that
-training can continue where it stopped.
+training can continue where it stopped. A step uses the gradient arrays as scratch
+space (they are rebuilt for every batch), so it allocates almost nothing: with an
+embedding-sized ``W_xh`` each temporary array would cost a page-faulting allocation.
 """
 
 import numpy as np
@@ -47,13 +49,18 @@ class SGD:
         self.velocities = {k: np.zeros_like(v) for k, v in params.items()}
 
     def step(self, params, grads):
+        """Update ``params`` in place; ``grads`` are overwritten."""
         lr, mu = self.learning_rate, self.momentum
         for name, grad in grads.items():
             v = self.velocities[name]
             v *= mu
-            v -= lr * grad
+            grad *= lr
+            v -= grad
             if self.nesterov:
-                params[name] += mu * v - lr * grad
+                # params += mu * v - lr * grad, in the same rounding order.
+                step = np.multiply(v, mu)
+                step -= grad
+                params[name] += step
             else:
                 params[name] += v
 
@@ -71,14 +78,26 @@ class Adam:
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
 
     def step(self, params, grads):
+        """Update ``params`` in place; ``grads`` are overwritten."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         # Folding both bias corrections into the step size saves two array passes.
         lr = self.learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
         for name, grad in grads.items():
             m, v = self.m[name], self.v[name]
+            # The same operations, in the same order, as
+            #   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g
+            #   params -= lr m / (sqrt(v) + epsilon)
+            # with one scratch array instead of six temporaries.
+            scratch = np.multiply(grad, 1.0 - b1)
             m *= b1
-            m += (1.0 - b1) * grad
+            m += scratch
+            np.multiply(grad, 1.0 - b2, out=scratch)
+            scratch *= grad
             v *= b2
-            v += (1.0 - b2) * grad * grad
-            params[name] -= lr * m / (np.sqrt(v) + self.epsilon)
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch += self.epsilon
+            np.multiply(m, lr, out=grad)
+            grad /= scratch
+            params[name] -= grad

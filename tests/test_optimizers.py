@@ -178,7 +178,7 @@ def test_sgd_without_momentum_is_plain_gradient_step(rng, nesterov):
     for _ in range(3):
         grads = {k: rng.normal(size=v.shape) for k, v in params.items()}
         expected = {k: params[k] - 0.3 * grads[k] for k in params}
-        optimizer.step(params, grads)
+        optimizer.step(params, {k: g.copy() for k, g in grads.items()})
         for name in params:
             np.testing.assert_array_equal(params[name], expected[name])
 
@@ -190,8 +190,9 @@ def test_sgd_momentum_state_persists(rng, nesterov):
     p0 = params["W"].copy()
     g1, g2 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     optimizer = SGD(params, learning_rate=lr, momentum=mu, nesterov=nesterov)
-    optimizer.step(params, {"W": g1})
-    optimizer.step(params, {"W": g2})
+    # Copies: a step uses the gradient arrays as scratch space.
+    optimizer.step(params, {"W": g1.copy()})
+    optimizer.step(params, {"W": g2.copy()})
 
     # Textbook (Nesterov) momentum, written out by hand.
     v1 = -lr * g1
@@ -221,7 +222,7 @@ def test_adam_first_step_moves_by_learning_rate(rng):
     params = {"W": rng.normal(size=(4, 3))}
     before = params["W"].copy()
     optimizer = Adam(params, learning_rate=lr)
-    optimizer.step(params, grads)
+    optimizer.step(params, {"W": grads["W"].copy()})
     # Bias correction makes the first step lr * sign(g), whatever |g|.
     np.testing.assert_allclose(
         params["W"] - before, -lr * np.sign(grads["W"]), rtol=1e-4
@@ -245,7 +246,7 @@ def test_adam_state_persists_and_matches_textbook(rng):
             m_hat = m[name] / (1 - b1**t)
             v_hat = v[name] / (1 - b2**t)
             expected[name] = params[name] - lr * m_hat / np.sqrt(v_hat)
-        optimizer.step(params, grads)
+        optimizer.step(params, {k: g.copy() for k, g in grads.items()})
         assert optimizer.t == t
         for name in params:
             np.testing.assert_allclose(optimizer.m[name], m[name], rtol=1e-13)
@@ -257,9 +258,9 @@ def test_adam_second_step_uses_state(rng):
     params = {"W": rng.normal(size=(3, 2))}
     g1, g2 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     optimizer = Adam(params, learning_rate=0.01)
-    optimizer.step(params, {"W": g1})
+    optimizer.step(params, {"W": g1.copy()})
     p1 = params["W"].copy()
-    optimizer.step(params, {"W": g2})
+    optimizer.step(params, {"W": g2.copy()})
     assert optimizer.t == 2
     # A fresh Adam would move by lr * sign(g2); the carried moments change that.
     fresh = {"W": p1.copy()}
