@@ -213,7 +213,9 @@ def backward(params, batch, hidden, dlogits):
     params : dict of ndarray
     batch : PackedBatch
     hidden : ndarray
-        The hidden states returned by :func:`forward` for this batch.
+        The hidden states returned by :func:`forward` for this batch. They are
+        overwritten (with the gradients of the pre-activations): pass a copy to
+        keep them.
     dlogits : ndarray of shape (n_sequences, n_outputs)
         Gradient of the loss with respect to the logits, in the caller's order.
 
@@ -230,10 +232,13 @@ def backward(params, batch, hidden, dlogits):
 
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     n_steps = len(sizes)
-    # tanh'(a_t) = 1 - h_t^2 for every step at once, outside the sequential loop;
-    # each step then turns its block into dL/da_t in place.
-    dpre = hidden * hidden
-    np.subtract(1.0, dpre, out=dpre)
+    # The previous state of every step after the first, gathered before the loop
+    # below overwrites ``hidden``.
+    previous = hidden[batch.prev_rows]
+    # Each step turns its block of h_t into dL/da_t = (1 - h_t^2) * dL/dh_t in
+    # place: no second array the size of ``hidden``, and the block is still in
+    # cache for the matrix product that follows.
+    dpre = hidden
     # dh[i] is dL/dh_t of sorted sequence i at the current step.
     dh = np.zeros_like(dh_out)
     for t in range(n_steps - 1, -1, -1):
@@ -243,13 +248,15 @@ def backward(params, batch, hidden, dlogits):
         # receive only what flows back from step t + 1.
         dh[n_next:n] = dh_out[n_next:n]
         block = dpre[start : start + n]
+        np.multiply(block, block, out=block)
+        np.subtract(1.0, block, out=block)
         block *= dh[:n]
         if t:
             np.matmul(block, W_hh.T, out=dh[:n])
 
     first = sizes[0] if n_steps else 0
     # h_{t-1} @ W_hh for all steps after the first, as one matrix product.
-    grads["W_hh"] = hidden[batch.prev_rows].T @ dpre[first:]
+    grads["W_hh"] = previous.T @ dpre[first:]
     grads["b_h"] = dpre.sum(axis=0)
     if batch.is_tokens:
         grads["W_xh"] = _token_gradient(params["W_xh"], batch.inputs, dpre)
@@ -261,21 +268,24 @@ def backward(params, batch, hidden, dlogits):
 def _token_gradient(W_xh, ids, dpre, chunk_rows=4096):
     """Gradient of ``W_xh`` for token input: the rows of ``dpre`` summed by token id.
 
-    The rows are first summed into one row per distinct id with a flat 1-D
-    ``np.add.at`` (2-3x faster than ``np.add.at`` over the rows of a 2-D array),
-    then placed in the dense gradient. Rows go in chunks so that the flat index
-    array stays small whatever the batch size.
+    The first occurrence of each id is copied into place (exact, as ``0 + x == x``);
+    only later occurrences are added, with a flat 1-D ``np.add.at`` (2-3x faster
+    than ``np.add.at`` over the rows of a 2-D array), in chunks so that the flat
+    index array stays small. The sums equal adding the rows one by one in order.
     """
-    distinct, inverse = np.unique(ids, return_inverse=True)
-    n_hidden = W_xh.shape[1]
-    sums = np.zeros(len(distinct) * n_hidden, dtype=dpre.dtype)
-    columns = np.arange(n_hidden)
-    for start in range(0, len(ids), chunk_rows):
-        rows = slice(start, start + chunk_rows)
-        flat = (inverse[rows, np.newaxis] * n_hidden + columns).ravel()
-        np.add.at(sums, flat, dpre[rows].ravel())
     grad = np.zeros_like(W_xh)
-    grad[distinct] = sums.reshape(-1, n_hidden)
+    first = np.unique(ids, return_index=True)[1]
+    grad[ids[first]] = dpre[first]
+    later = np.ones(len(ids), dtype=bool)
+    later[first] = False
+    later = np.flatnonzero(later)
+    n_hidden = W_xh.shape[1]
+    flat_grad = grad.reshape(-1)
+    columns = np.arange(n_hidden)
+    for start in range(0, len(later), chunk_rows):
+        rows = later[start : start + chunk_rows]
+        flat = (ids[rows, np.newaxis] * n_hidden + columns).ravel()
+        np.add.at(flat_grad, flat, dpre[rows].ravel())
     return grad
 
 

