@@ -272,6 +272,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         before norm clipping; ``clip_value=1.0`` is the tutorial's rule.
     shuffle : bool, default=True
         Whether to shuffle the training data at each epoch.
+    dtype : {"float64", "float32"}, default="float64"
+        Floating-point type of the weights and of all computation. "float32" trains
+        about 1.5-2x faster at hidden sizes of 128 and more, and halves the memory of
+        the weights, at the cost of precision (about 1e-7 relative instead of
+        1e-16); probabilities are then float32 too. Numeric input is converted.
     random_state : int, RandomState instance or None, default=None
         Decides every random choice: weight initialisation, the validation split of
         early stopping and shuffling. Pass an int for reproducible results.
@@ -431,6 +436,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
         "shuffle": ["boolean"],
+        "dtype": [StrOptions({"float64", "float32"}), type],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -462,6 +468,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         clip_norm=5.0,
         clip_value=None,
         shuffle=True,
+        dtype="float64",
         random_state=None,
         warm_start=False,
         verbose=False,
@@ -489,6 +496,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self.clip_norm = clip_norm
         self.clip_value = clip_value
         self.shuffle = shuffle
+        self.dtype = dtype
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
@@ -562,10 +570,20 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         values = np.ascontiguousarray(X).reshape(n * n_steps, n_feat)
         return values, np.arange(n + 1, dtype=np.intp) * n_steps
 
-    def _to_ragged(self, data, tokenizer):
+    def _to_ragged(self, data, tokenizer, dtype):
         if tokenizer is None:
-            return self._numeric_to_ragged(data)
+            values, offsets = self._numeric_to_ragged(data)
+            return values.astype(dtype, copy=False), offsets
         return tokenizer.transform_ragged(data)
+
+    def _float_dtype(self):
+        """The computation dtype asked for by the ``dtype`` parameter."""
+        dtype = np.dtype(self.dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(
+                f"dtype must be 'float64' or 'float32', got {self.dtype!r}."
+            )
+        return dtype
 
     def _validate_predict_input(self, X):
         """Check X against the fitted model; return ragged (values, offsets)."""
@@ -605,7 +623,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[2]} features per time step, but this model was "
                 f"fitted on {self.n_step_features_}."
             )
-        return self._numeric_to_ragged(X)
+        return self._to_ragged(X, None, self.input_weights_.dtype)
 
     @staticmethod
     def _drop_zero_weight(weights, data, *arrays):
@@ -725,13 +743,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         )
         if warm:
             # Train copies: the fitted arrays must survive a failed call unchanged.
-            params = _copy_params(self._params())
-            if params["W_hh"].shape[0] != self.hidden_size:
-                raise ValueError(
-                    f"hidden_size={self.hidden_size}, but the fitted model has "
-                    f"{params['W_hh'].shape[0]} hidden units; warm_start continues "
-                    "the fitted weights. Set hidden_size back or warm_start=False."
-                )
+            params = self._continued_params("warm_start")
             y_idx = self._label_indices(
                 y, "warm_start continues a model. Set warm_start=False to refit."
             )
@@ -772,9 +784,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             )
             n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
             params = self._init_params(rng, n_inputs, mode)
-        values, offsets = self._to_ragged(data, tokenizer)
+        dtype = params["W_xh"].dtype
+        values, offsets = self._to_ragged(data, tokenizer, dtype)
         if valid is not None:
-            valid[0:1] = self._to_ragged(valid[0], tokenizer)
+            valid[0:1] = self._to_ragged(valid[0], tokenizer, dtype)
 
         optimizer = (
             self._continued_optimizer(params) if warm else self._make_optimizer(params)
@@ -899,9 +912,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             optimizer = self._make_optimizer(params)
         else:
             tokenizer = self.__dict__.get("tokenizer_")
-            params = _copy_params(self._params())
+            params = self._continued_params("partial_fit")
             optimizer = self._continued_optimizer(params)
-        values, offsets = self._to_ragged(data, tokenizer)
+        values, offsets = self._to_ragged(data, tokenizer, params["W_xh"].dtype)
         result = self._train(
             params, optimizer, (values, offsets, y_idx, weights), rng, incremental=True
         )
@@ -918,6 +931,25 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self.validation_scores_ = None
         self.best_validation_score_ = None
         self.best_loss_ = min(self.loss_curve_)
+
+    def _continued_params(self, how):
+        """Copies of the fitted weights, to continue training them.
+
+        Copies, because the fitted arrays must survive a failed call unchanged.
+        Parameters that shape the weights cannot change between calls.
+        """
+        params = self._params()
+        fitted = {"hidden_size": params["W_hh"].shape[0]}
+        fitted["dtype"] = params["W_hh"].dtype.name
+        asked = {"hidden_size": self.hidden_size, "dtype": self._float_dtype().name}
+        for name, value in fitted.items():
+            if asked[name] != value:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r}, but the fitted model has "
+                    f"{name} {value!r}; {how} continues the fitted weights. Set "
+                    f"{name} back, or fit a new model (warm_start=False)."
+                )
+        return _copy_params(params)
 
     def _record(self, result, n_samples):
         """Store the weights and the history of a training run."""
@@ -949,6 +981,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             self.hidden_size,
             len(self.classes_),
             token_input=mode == "text",
+            dtype=self._float_dtype(),
         )
         if mode == "text":
             # With min_df=1 no training token maps to the unknown id, so its row would

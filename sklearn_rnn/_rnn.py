@@ -23,6 +23,21 @@ PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 # Names of the parameters that L2 regularisation applies to (biases are not penalised).
 WEIGHT_NAMES = ("W_xh", "W_hh", "W_hy")
 
+# Adding and subtracting these constants rounds every value much smaller in
+# magnitude to exactly zero and leaves larger values unchanged (float64: exactly,
+# for |x| >= 2**-446; float32: exactly for |x| >= 2**-36, and within 2**-85
+# below). Gradients vanish geometrically along a sequence (and hidden states along
+# a run of unknown tokens), so long sequences reach the subnormal range, where x86
+# CPUs can be ~10x slower; flushing each step keeps every matrix product normal.
+_FLUSH = {np.dtype(np.float32): np.float32(2.0**-60), np.dtype(np.float64): 2.0**-500}
+
+
+def _flush_subnormals(block):
+    tiny = _FLUSH.get(block.dtype)
+    if tiny is not None:
+        block += tiny
+        block -= tiny
+
 
 class PackedBatch:
     """A batch of variable-length sequences laid out time-major without padding.
@@ -186,6 +201,7 @@ def forward(params, batch):
             np.matmul(hidden[prev : prev + n], W_hh, out=recurrent[:n])
             block += recurrent[:n]
         np.tanh(block, out=block)
+        _flush_subnormals(block)
 
     logits = _final_states(hidden, batch) @ params["W_hy"] + params["b_y"]
     return _unsort(logits, batch.order), hidden
@@ -253,6 +269,7 @@ def backward(params, batch, hidden, dlogits):
         block *= dh[:n]
         if t:
             np.matmul(block, W_hh.T, out=dh[:n])
+            _flush_subnormals(dh[:n])
 
     first = sizes[0] if n_steps else 0
     # h_{t-1} @ W_hh for all steps after the first, as one matrix product.
@@ -345,7 +362,8 @@ def loss_and_gradients(params, batch, y, sample_weight=None, alpha=0.0):
     if alpha:
         for name in WEIGHT_NAMES:
             loss += 0.5 * alpha * np.vdot(params[name], params[name]) / total
-            grads[name] += (alpha / total) * params[name]
+            # A Python float keeps float32 weights float32 (no float64 temporary).
+            grads[name] += float(alpha / total) * params[name]
     return float(loss), grads, proba
 
 

@@ -885,3 +885,58 @@ def test_demo_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:  1.000" in result.stdout
     assert "Train accuracy: 1.000" in result.stdout
+
+
+# ---------------------------------------------------------------- float32
+def test_float32_model_computes_in_float32(seed_train, seed_test, numeric_2d):
+    text = TextRNNClassifier(dtype="float32", random_state=0).fit(*seed_train)
+    assert text.score(*seed_test) == 1.0
+    X, y = numeric_2d
+    numeric = small_rnn(dtype="float32").fit(X, y)
+    for model, data in ((text, seed_test[0]), (numeric, X)):
+        for name in ("input_weights_", "recurrent_weights_", "output_weights_"):
+            assert getattr(model, name).dtype == np.float32
+        assert model.predict_proba(data).dtype == np.float32
+        assert model.decision_function(data).dtype == np.float32
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_float32_follows_float64_to_float32_precision(numeric_2d):
+    X, y = numeric_2d
+    f64 = small_rnn(max_iter=3).fit(X, y)
+    f32 = small_rnn(max_iter=3, dtype="float32").fit(X, y)
+    np.testing.assert_allclose(
+        f32.predict_proba(X), f64.predict_proba(X), rtol=0, atol=1e-5
+    )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_float32_weighted_fit_equals_repeated_rows_after_one_epoch():
+    rng = np.random.RandomState(42)
+    X, y = rng.rand(15, 30), rng.randint(0, 3, size=15)
+    weights = rng.randint(0, 5, size=15)
+    params = dict(dtype="float32", max_iter=1, random_state=0)
+    repeated = TextRNNClassifier(**params).fit(
+        X.repeat(weights, axis=0), y.repeat(weights)
+    )
+    weighted = TextRNNClassifier(**params).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), repeated.predict_proba(X), rtol=0, atol=5e-7
+    )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_cannot_change_dtype(numeric_2d):
+    X, y = numeric_2d
+    model = small_rnn(max_iter=2).fit(X, y)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match="dtype='float32'.*fitted model has dtype"):
+        model.set_params(warm_start=True, dtype="float32").fit(X, y)
+    model.set_params(warm_start=False, dtype="float64")
+    assert_same_state(before, vars(model))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, "int32", "float128x"])
+def test_invalid_dtype_is_rejected(numeric_2d, dtype):
+    with pytest.raises((ValueError, TypeError), match="dtype"):
+        small_rnn(dtype=dtype).fit(*numeric_2d)

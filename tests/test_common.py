@@ -9,12 +9,27 @@ from sklearn_rnn import TextRNNClassifier
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
+def expected_failed_checks(estimator):
+    if estimator.dtype == "float32":
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "The check compares weighted and repeated fits with rtol=1e-7, the "
+                "size of float32 rounding itself: after one epoch the fits differ by "
+                "6e-8, and 90 epochs amplify that (test_classifier.py checks the "
+                "one-epoch equivalence in float32; the float64 default passes)."
+            )
+        }
+    return {}
+
+
 @parametrize_with_checks(
     [
         TextRNNClassifier(),
         TextRNNClassifier(solver="sgd"),
         TextRNNClassifier(clip_value=1.0, clip_norm=None, hidden_size=16),
-    ]
+        TextRNNClassifier(dtype="float32"),
+    ],
+    expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -161,6 +161,60 @@ def test_gradient_keys_and_dtypes(problem):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", PARAM_NAMES)
+def test_float32_gradient_matches_finite_differences(problem, name):
+    """The float32 path: analytic gradients against float64 finite differences.
+
+    float32 rounding (about 6e-8 relative) bounds the agreement, so the tolerance
+    is 1e-4 instead of float64's 1e-6.
+    """
+    values, offsets = problem["values"], problem["offsets"]
+    params32 = {k: v.astype(np.float32) for k, v in problem["params"].items()}
+    # The float64 reference uses exactly the float32 parameter values.
+    params64 = {k: v.astype(np.float64) for k, v in params32.items()}
+    if problem["kind"] == "numeric":
+        values32 = values.astype(np.float32)
+        values = values32.astype(np.float64)
+    else:
+        values32 = values
+    y, sw = problem["y"], problem["sample_weight"]
+    batch32 = pack(values32, offsets, problem["indices"])
+    batch64 = pack(values, offsets, problem["indices"])
+    loss32, grads32, proba32 = loss_and_gradients(
+        params32, batch32, y, sample_weight=sw, alpha=0.3
+    )
+    assert grads32[name].dtype == np.float32 and proba32.dtype == np.float32
+
+    def loss():
+        return loss_and_gradients(params64, batch64, y, sample_weight=sw, alpha=0.3)[0]
+
+    numerical = numerical_gradient(loss, params64[name])
+    assert np.max(np.abs(numerical)) > 1e-4
+    assert relative_error(numerical, grads32[name]) < 1e-4
+    assert loss32 == pytest.approx(loss(), rel=1e-5)
+
+
+def test_float32_step_flushes_subnormals():
+    """Vanishing values become exact zeros instead of subnormals (slow on x86)."""
+    rng = np.random.default_rng(0)
+    params = init_params(rng, 3, 8, 2, token_input=True, dtype=np.float32)
+    params["W_xh"][:2] = 0.0  # the pad and unknown rows, as the classifier sets them
+    params["W_xh"][2] = 1.0
+    params["W_hh"] *= 0.1  # strongly contracting: h_t decays by ~10x per step
+    # One informative token, then 200 unknown (zero-row) tokens.
+    values = np.array([2] + [0] * 200)
+    offsets = np.array([0, len(values)])
+    batch = pack(values, offsets, [0])
+    _, hidden = forward(params, batch)
+    tiny = np.finfo(np.float32).tiny
+    magnitude = np.abs(hidden)
+    assert magnitude[0].max() > 0.1
+    assert not ((magnitude > 0) & (magnitude < tiny)).any()
+    assert (magnitude[-1] == 0).all()
+    dh = np.abs(backward(params, batch, hidden, np.ones((1, 2), np.float32))["b_h"])
+    assert np.isfinite(dh).all()
+
+
 # ------------------------------------------------------------- reference and loss
 
 
