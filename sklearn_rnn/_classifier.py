@@ -32,7 +32,8 @@ _WEIGHT_ATTRIBUTES = {
     "b_y": "output_bias_",
 }
 
-# Sequences per forward pass at prediction time: bounds memory for any n_samples.
+# Sequences tokenized and run together at prediction time: bounds memory for any
+# number of samples (prediction keeps one hidden state per sequence, not per step).
 _PREDICT_CHUNK = 1024
 
 
@@ -586,7 +587,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         return dtype
 
     def _validate_predict_input(self, X):
-        """Check X against the fitted model; return ragged (values, offsets)."""
+        """Check X against the fitted model.
+
+        Returns the list of documents (text) or the validated (n, T, F) array.
+        """
         check_is_fitted(self)
         docs = _as_documents(X)
         if self.input_mode_ == "text":
@@ -600,7 +604,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                     f"Series of str documents; got {_describe(X)}. Fit a new model to "
                     "classify numeric sequences."
                 )
-            return self.tokenizer_.transform_ragged(docs)
+            return docs
         if docs is not None:
             raise ValueError(
                 "This model was fitted on numeric sequences of "
@@ -623,7 +627,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[2]} features per time step, but this model was "
                 f"fitted on {self.n_step_features_}."
             )
-        return self._to_ragged(X, None, self.input_weights_.dtype)
+        return X
 
     @staticmethod
     def _drop_zero_weight(weights, data, *arrays):
@@ -1240,8 +1244,18 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         return {name: getattr(self, attr) for name, attr in _WEIGHT_ATTRIBUTES.items()}
 
     def _logits(self, X):
-        values, offsets = self._validate_predict_input(X)
-        return _rnn.predict_logits(self._params(), values, offsets, _PREDICT_CHUNK)
+        data = self._validate_predict_input(X)
+        params = self._params()
+        dtype = params["b_y"].dtype
+        tokenizer = self.tokenizer_ if self.input_mode_ == "text" else None
+        logits = np.empty((len(data), len(self.classes_)), dtype=dtype)
+        # Tokenize and run one chunk at a time, so that memory is bounded by the
+        # chunk whatever the number of documents.
+        for start in range(0, len(data), _PREDICT_CHUNK):
+            chunk = slice(start, start + _PREDICT_CHUNK)
+            values, offsets = self._to_ragged(data[chunk], tokenizer, dtype)
+            logits[chunk] = _rnn.predict_logits(params, values, offsets, _PREDICT_CHUNK)
+        return logits
 
     def decision_function(self, X):
         """Class scores (logits) of the output layer.

@@ -368,13 +368,48 @@ def loss_and_gradients(params, batch, y, sample_weight=None, alpha=0.0):
 
 
 def predict_logits(params, values, offsets, chunk_size=1024):
-    """Logits for every stored sequence, packing ``chunk_size`` sequences at a time.
+    """Logits for every stored sequence, ``chunk_size`` sequences at a time.
 
-    Memory is bounded by the chunk, whatever the number of sequences.
+    Unlike :func:`forward`, which keeps every hidden state for backpropagation,
+    this keeps one hidden state per sequence, so memory is bounded by the chunk
+    (its inputs and ``chunk_size x hidden_size`` states) however long the
+    sequences are. The arithmetic is that of :func:`forward`, operation for
+    operation.
     """
     n = len(offsets) - 1
     out = np.empty((n, params["b_y"].shape[0]), dtype=params["b_y"].dtype)
     for start in range(0, n, chunk_size):
         idx = np.arange(start, min(start + chunk_size, n))
-        out[idx] = forward(params, pack(values, offsets, idx))[0]
+        out[idx] = _forward_final(params, pack(values, offsets, idx))
     return out
+
+
+def _forward_final(params, batch):
+    """Logits of a packed batch, keeping only the current hidden states."""
+    W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
+    h = np.empty((batch.n_sequences, W_hh.shape[0]), dtype=b_h.dtype)
+    pre = np.empty_like(h)
+    recurrent = np.empty_like(h)
+    final = np.zeros_like(h)  # empty sequences keep h_0 = 0
+    offsets, sizes = batch.step_offsets, batch.batch_sizes
+    n_steps = len(sizes)
+    for t in range(n_steps):
+        start, n = offsets[t], sizes[t]
+        inputs = batch.inputs[start : start + n]
+        if batch.is_tokens:
+            # Ids come from the tokenizer, so clipping never changes one; it lets
+            # take write straight into ``pre`` instead of through a buffer.
+            np.take(W_xh, inputs, axis=0, out=pre[:n], mode="clip")
+        else:
+            np.matmul(inputs, W_xh, out=pre[:n])
+        pre[:n] += b_h
+        if t:
+            np.matmul(h[:n], W_hh, out=recurrent[:n])
+            pre[:n] += recurrent[:n]
+        np.tanh(pre[:n], out=h[:n])
+        _flush_subnormals(h[:n])
+        # Sorted by length: the sequences past the next step's count end here.
+        n_next = sizes[t + 1] if t + 1 < n_steps else 0
+        final[n_next:n] = h[n_next:n]
+    logits = final @ params["W_hy"] + params["b_y"]
+    return _unsort(logits, batch.order)

@@ -4,6 +4,8 @@ Everything runs in float64 on tiny models so the whole file stays fast; the PyTo
 comparison is skipped when torch is not installed.
 """
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -602,6 +604,29 @@ def test_predict_logits_chunking(problem, chunk_size):
     got = predict_logits(params, values, offsets, chunk_size=chunk_size)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", INPUT_KINDS)
+def test_predict_logits_keeps_no_per_step_hidden_states(kind):
+    """Prediction memory does not grow with length x hidden size, as training's does."""
+    rng = np.random.default_rng(0)
+    hidden_size, length = 512, 10_000
+    params = init_params(
+        rng, n_inputs(kind), hidden_size, 2, token_input=kind == "tokens"
+    )
+    values, offsets = make_ragged(rng, [length, 3, length // 2], kind)
+    per_step_states = length * hidden_size * 8  # what forward() would allocate
+    tracemalloc.start()
+    try:
+        logits = predict_logits(params, values, offsets)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    input_bytes = values.nbytes
+    assert peak < input_bytes * 8 + 10**6
+    assert peak < per_step_states / 4
+    expected = forward(params, pack(values, offsets, np.arange(3)))[0]
+    np.testing.assert_allclose(logits, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_predict_logits_no_sequences(problem):
