@@ -36,6 +36,10 @@ _WEIGHT_ATTRIBUTES = {
 # number of samples (prediction keeps one hidden state per sequence, not per step).
 _PREDICT_CHUNK = 1024
 
+# Batches per pool sorted by length when ``length_bucketing`` is on: enough for
+# similar lengths within a batch, few enough that batches still change each epoch.
+_BUCKET_POOL = 8
+
 
 def _as_documents(X):
     """Tell raw text from numeric sequences (see CHECKS.md's dispatch rule).
@@ -273,6 +277,15 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         before norm clipping; ``clip_value=1.0`` is the tutorial's rule.
     shuffle : bool, default=True
         Whether to shuffle the training data at each epoch.
+    length_bucketing : bool, default=False
+        When shuffling into more than one mini-batch, group sequences of similar
+        length in the same batch: each pool of 8 shuffled batches is sorted by length
+        and cut again, and the batches are then shuffled. With text of very uneven
+        lengths this saves time spent on the last steps of the longest documents
+        (SpamAssassin e-mails: 18% less per epoch in float64, 26% in float32), but
+        batches are less random, and when length goes with the class a batch
+        leans to one class (SpamAssassin, 3 epochs: test accuracy 0.64 instead of
+        0.77). No effect in full-batch training or with ``shuffle=False``.
     dtype : {"float64", "float32"}, default="float64"
         Floating-point type of the weights and of all computation. "float32" trains
         about 1.5-2x faster at hidden sizes of 128 and more, and halves the memory of
@@ -437,6 +450,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
         "shuffle": ["boolean"],
+        "length_bucketing": ["boolean"],
         "dtype": [StrOptions({"float64", "float32"}), type],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
@@ -469,6 +483,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         clip_norm=5.0,
         clip_value=None,
         shuffle=True,
+        length_bucketing=False,
         dtype="float64",
         random_state=None,
         warm_start=False,
@@ -497,6 +512,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self.clip_norm = clip_norm
         self.clip_value = clip_value
         self.shuffle = shuffle
+        self.length_bucketing = length_bucketing
         self.dtype = dtype
         self.random_state = random_state
         self.warm_start = warm_start
@@ -1180,10 +1196,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         """One pass over the training data; return (loss, running accuracy)."""
         values, offsets, y, weights = train
         n_samples = len(y)
-        order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
         epoch_loss, n_correct = 0.0, 0
-        for batch_slice in gen_batches(n_samples, batch_size):
-            idx = order[batch_slice]
+        for idx in self._epoch_batches(np.diff(offsets), batch_size, rng):
             batch = _rnn.pack(values, offsets, idx)
             loss, grads, proba = _rnn.loss_and_gradients(
                 params,
@@ -1206,6 +1220,25 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         if not bounded:
             _raise_diverged(epoch, "the weights overflowed")
         return epoch_loss / n_samples, n_correct / n_samples
+
+    def _epoch_batches(self, lengths, batch_size, rng):
+        """The sample indices of each mini-batch of one epoch, in training order."""
+        n_samples = len(lengths)
+        order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+        batches = [order[s] for s in gen_batches(n_samples, batch_size)]
+        if not (self.length_bucketing and self.shuffle and len(batches) > 1):
+            return batches
+        # Sort each pool of a few shuffled batches by length and cut it again, so
+        # that a batch holds sequences of similar length: a long sequence no longer
+        # runs its last steps alone, one small matrix product per step. The batches
+        # are then shuffled, so lengths do not come in order.
+        pool = batch_size * _BUCKET_POOL
+        batches = []
+        for start in range(0, n_samples, pool):
+            part = order[start : start + pool]
+            part = part[np.argsort(lengths[part], kind="stable")]
+            batches += [part[s] for s in gen_batches(len(part), batch_size)]
+        return [batches[i] for i in rng.permutation(len(batches))]
 
     @staticmethod
     def _evaluate(params, valid):

@@ -1154,3 +1154,50 @@ def test_grid_search_over_class_weight_and_learning_rate(seed_train):
     rates = {r["learning_rate"] for r in best.history_}
     # tol=1.0 and plateau_patience=1: the plateau schedule reduces at once.
     assert (len(rates) > 1) == (search.best_params_["learning_rate"] == "plateau")
+
+
+# ---------------------------------------------------------------- length bucketing
+def _lengths_of_batches(clf, monkeypatch, X, y):
+    """Fit and return the sequence lengths of every packed training batch."""
+    seen = []
+    original = _rnn.pack
+
+    def recording_pack(values, offsets, indices):
+        batch = original(values, offsets, indices)
+        seen.append(batch.lengths.copy())
+        return batch
+
+    monkeypatch.setattr(_rnn, "pack", recording_pack)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    monkeypatch.undo()
+    return seen
+
+
+def test_length_bucketing_groups_similar_lengths(monkeypatch):
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 60, size=160)
+    X = [" ".join(["w"] * k) for k in lengths]
+    y = (lengths > 30).astype(int)
+    params = dict(hidden_size=4, batch_size=10, max_iter=2, random_state=0)
+    plain = _lengths_of_batches(TextRNNClassifier(**params), monkeypatch, X, y)
+    bucketed = _lengths_of_batches(
+        TextRNNClassifier(length_bucketing=True, **params), monkeypatch, X, y
+    )
+    # Every sample is used once per epoch either way.
+    assert sorted(np.concatenate(plain)) == sorted(np.concatenate(bucketed))
+    spread = [np.mean([b.max() - b.min() for b in run]) for run in (plain, bucketed)]
+    assert spread[1] < spread[0] / 3
+    # The batches of one epoch do not come sorted by length.
+    firsts = [b.max() for b in bucketed[:16]]
+    assert firsts != sorted(firsts) and firsts != sorted(firsts, reverse=True)
+
+
+def test_length_bucketing_changes_nothing_in_full_batch(seed_train):
+    X, y = seed_train
+    a = TextRNNClassifier(hidden_size=8, random_state=0).fit(X, y)
+    b = TextRNNClassifier(hidden_size=8, random_state=0, length_bucketing=True).fit(
+        X, y
+    )
+    np.testing.assert_array_equal(a.input_weights_, b.input_weights_)
