@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
@@ -1120,6 +1120,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         kept = _Snapshot(params, start_epoch, best_score, enabled=not incremental)
         records = []
         no_improvement = plateau_wait = 0
+        cache = {}
         start_time = time.perf_counter()
         stopped = False
         try:
@@ -1128,7 +1129,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 record = {"epoch": epoch0 + epoch}
                 record["learning_rate"] = optimizer.learning_rate
                 record["train_loss"], record["train_accuracy"] = self._run_epoch(
-                    params, optimizer, train, batch_size, rng, epoch0 + epoch
+                    params, optimizer, train, batch_size, rng, epoch0 + epoch, cache
                 )
                 if valid is None:
                     value = record["train_loss"]
@@ -1192,13 +1193,21 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             "best_score": kept_score,
         }
 
-    def _run_epoch(self, params, optimizer, train, batch_size, rng, epoch):
-        """One pass over the training data; return (loss, running accuracy)."""
+    def _run_epoch(self, params, optimizer, train, batch_size, rng, epoch, cache):
+        """One pass over the training data; return (loss, running accuracy).
+
+        ``cache`` keeps the packed batch of full-batch training between epochs.
+        """
         values, offsets, y, weights = train
         n_samples = len(y)
         epoch_loss, n_correct = 0.0, 0
         for idx in self._epoch_batches(np.diff(offsets), batch_size, rng):
-            batch = _rnn.pack(values, offsets, idx)
+            if len(idx) == n_samples:
+                if "full" not in cache:
+                    cache["full"] = _rnn.pack(values, offsets, idx)
+                batch = cache["full"]
+            else:
+                batch = _rnn.pack(values, offsets, idx)
             loss, grads, proba = _rnn.loss_and_gradients(
                 params,
                 batch,
@@ -1224,9 +1233,13 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     def _epoch_batches(self, lengths, batch_size, rng):
         """The sample indices of each mini-batch of one epoch, in training order."""
         n_samples = len(lengths)
+        if n_samples <= batch_size:
+            # One batch: its gradient does not depend on the order, so there is
+            # nothing to shuffle (and it can be packed once for all epochs).
+            return [np.arange(n_samples)]
         order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
-        batches = [order[s] for s in gen_batches(n_samples, batch_size)]
-        if not (self.length_bucketing and self.shuffle and len(batches) > 1):
+        batches = [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
+        if not (self.length_bucketing and self.shuffle):
             return batches
         # Sort each pool of a few shuffled batches by length and cut it again, so
         # that a batch holds sequences of similar length: a long sequence no longer
@@ -1237,7 +1250,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         for start in range(0, n_samples, pool):
             part = order[start : start + pool]
             part = part[np.argsort(lengths[part], kind="stable")]
-            batches += [part[s] for s in gen_batches(len(part), batch_size)]
+            batches += [
+                part[s : s + batch_size] for s in range(0, len(part), batch_size)
+            ]
         return [batches[i] for i in rng.permutation(len(batches))]
 
     @staticmethod

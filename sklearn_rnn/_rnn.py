@@ -23,20 +23,25 @@ PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 # Names of the parameters that L2 regularisation applies to (biases are not penalised).
 WEIGHT_NAMES = ("W_xh", "W_hh", "W_hy")
 
-# Adding and subtracting these constants rounds every value much smaller in
-# magnitude to exactly zero and leaves larger values unchanged (float64: exactly,
-# for |x| >= 2**-446; float32: exactly for |x| >= 2**-36, and within 2**-85
-# below). Gradients vanish geometrically along a sequence (and hidden states along
-# a run of unknown tokens), so long sequences reach the subnormal range, where x86
-# CPUs can be ~10x slower; flushing each step keeps every matrix product normal.
-_FLUSH = {np.dtype(np.float32): np.float32(2.0**-60), np.dtype(np.float64): 2.0**-500}
+# Gradients vanish geometrically along a sequence (and hidden states along a run
+# of unknown tokens), so long sequences reach the subnormal range, where x86 CPUs
+# can be ~10x slower. Adding and subtracting ``tiny`` rounds every value far below
+# it to exactly zero and leaves larger ones unchanged (float64: bit for bit above
+# 2**-446; float32: above 2**-16, and within 2**-64 below). From the flush level to
+# the subnormal range is 469 binary orders of magnitude in float64 and 62 in
+# float32, more than a value can lose in ``every`` steps (at most about 106 and 48
+# orders per step: tanh' and cancellation), so flushing every few steps suffices.
+_FLUSH = {
+    np.dtype(np.float64): {"tiny": 2.0**-500, "every": 4},
+    np.dtype(np.float32): {"tiny": np.float32(2.0**-40), "every": 2},
+}
 
 
-def _flush_subnormals(block):
-    tiny = _FLUSH.get(block.dtype)
-    if tiny is not None:
-        block += tiny
-        block -= tiny
+def _flush_subnormals(block, step):
+    flush = _FLUSH.get(block.dtype)
+    if flush is not None and step % flush["every"] == 0:
+        block += flush["tiny"]
+        block -= flush["tiny"]
 
 
 class PackedBatch:
@@ -201,7 +206,7 @@ def forward(params, batch):
             np.matmul(hidden[prev : prev + n], W_hh, out=recurrent[:n])
             block += recurrent[:n]
         np.tanh(block, out=block)
-        _flush_subnormals(block)
+        _flush_subnormals(block, t)
 
     logits = _final_states(hidden, batch) @ params["W_hy"] + params["b_y"]
     return _unsort(logits, batch.order), hidden
@@ -269,7 +274,7 @@ def backward(params, batch, hidden, dlogits):
         block *= dh[:n]
         if t:
             np.matmul(block, W_hh.T, out=dh[:n])
-            _flush_subnormals(dh[:n])
+            _flush_subnormals(dh[:n], t)
 
     first = sizes[0] if n_steps else 0
     # h_{t-1} @ W_hh for all steps after the first, as one matrix product.
@@ -407,7 +412,7 @@ def _forward_final(params, batch):
             np.matmul(h[:n], W_hh, out=recurrent[:n])
             pre[:n] += recurrent[:n]
         np.tanh(pre[:n], out=h[:n])
-        _flush_subnormals(h[:n])
+        _flush_subnormals(h[:n], t)
         # Sorted by length: the sequences past the next step's count end here.
         n_next = sizes[t + 1] if t + 1 < n_steps else 0
         final[n_next:n] = h[n_next:n]
