@@ -629,6 +629,19 @@ def test_predict_logits_keeps_no_per_step_hidden_states(kind):
     np.testing.assert_allclose(logits, expected, rtol=1e-12, atol=1e-14)
 
 
+def test_state_only_forward_equals_forward(problem):
+    """The bounded-memory prediction path (used for long chunks) gives forward()'s
+    logits, empty and length-1 sequences included."""
+    from sklearn_rnn._rnn import _forward_final
+
+    values, offsets, params = problem["values"], problem["offsets"], problem["params"]
+    batch = pack(values, offsets, problem["indices"])
+    expected, _ = forward(params, batch)
+    np.testing.assert_allclose(
+        _forward_final(params, batch), expected, rtol=1e-12, atol=1e-14
+    )
+
+
 def test_predict_logits_no_sequences(problem):
     params = problem["params"]
     values = problem["values"][:0]
