@@ -1,5 +1,6 @@
 """TextRNNClassifier: input checks, labels, the training loop, scikit-learn glue."""
 
+import contextlib
 import copy
 import time
 import warnings
@@ -12,6 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -35,6 +37,11 @@ _WEIGHT_ATTRIBUTES = {
 # Sequences tokenized and run together at prediction time: bounds memory for any
 # number of samples (prediction keeps one hidden state per sequence, not per step).
 _PREDICT_CHUNK = 1024
+
+# blas_threads="auto" uses one BLAS thread below this hidden size. Measured on 2
+# cores (benchmarks/performance.py, section 7): one thread is faster at H=64 and
+# H=128, where the matrices are too small to share; two are faster at H=256.
+_AUTO_THREADED_HIDDEN_SIZE = 256
 
 # Batches per pool sorted by length when ``length_bucketing`` is on: enough for
 # similar lengths within a batch, few enough that batches still change each epoch.
@@ -286,6 +293,14 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         batches are less random, and when length goes with the class a batch
         leans to one class (SpamAssassin, 3 epochs: test accuracy 0.64 instead of
         0.77). No effect in full-batch training or with ``shuffle=False``.
+    blas_threads : "auto", int or None, default="auto"
+        Threads the BLAS library (matrix products) may use during ``fit``,
+        ``partial_fit`` and prediction. The products of a recurrent network are
+        small, one per time step, and below a hidden size of about 256 they run
+        slower on several threads than on one; "auto" uses 1 thread when
+        ``hidden_size < 256`` and leaves the library's setting alone otherwise. An
+        int sets that limit; None never changes it. The previous setting is
+        restored after each call.
     dtype : {"float64", "float32"}, default="float64"
         Floating-point type of the weights and of all computation. "float32" trains
         about 1.5-2x faster at hidden sizes of 128 and more, and halves the memory of
@@ -451,6 +466,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
         "shuffle": ["boolean"],
         "length_bucketing": ["boolean"],
+        "blas_threads": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "dtype": [StrOptions({"float64", "float32"}), type],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
@@ -484,6 +504,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         clip_value=None,
         shuffle=True,
         length_bucketing=False,
+        blas_threads="auto",
         dtype="float64",
         random_state=None,
         warm_start=False,
@@ -513,6 +534,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self.clip_value = clip_value
         self.shuffle = shuffle
         self.length_bucketing = length_bucketing
+        self.blas_threads = blas_threads
         self.dtype = dtype
         self.random_state = random_state
         self.warm_start = warm_start
@@ -751,7 +773,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self : TextRNNClassifier
             The fitted estimator.
         """
-        return self._run_atomically(self._fit, X, y, sample_weight)
+        with self._blas_threads(self.hidden_size):
+            return self._run_atomically(self._fit, X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
         warm = self.warm_start and self._is_fitted()
@@ -878,7 +901,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self : TextRNNClassifier
             The updated estimator.
         """
-        return self._run_atomically(self._partial_fit, X, y, classes, sample_weight)
+        with self._blas_threads(self.hidden_size):
+            return self._run_atomically(self._partial_fit, X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
         first = not self._is_fitted()
@@ -1071,6 +1095,15 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             optimizer.beta_1 = self.beta_1
             optimizer.beta_2 = self.beta_2
             optimizer.epsilon = self.epsilon
+
+    def _blas_threads(self, hidden_size):
+        """Context limiting BLAS threads as the ``blas_threads`` parameter says."""
+        threads = self.blas_threads
+        if threads == "auto":
+            threads = 1 if hidden_size < _AUTO_THREADED_HIDDEN_SIZE else None
+        if threads is None:
+            return contextlib.nullcontext()
+        return _get_threadpool_controller().limit(limits=threads, user_api="blas")
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -1293,6 +1326,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X):
         data = self._validate_predict_input(X)
+        with self._blas_threads(self.recurrent_weights_.shape[0]):
+            return self._predict_logits(data)
+
+    def _predict_logits(self, data):
         params = self._params()
         dtype = params["b_y"].dtype
         tokenizer = self.tokenizer_ if self.input_mode_ == "text" else None

@@ -940,3 +940,53 @@ def test_warm_start_cannot_change_dtype(numeric_2d):
 def test_invalid_dtype_is_rejected(numeric_2d, dtype):
     with pytest.raises((ValueError, TypeError), match="dtype"):
         small_rnn(dtype=dtype).fit(*numeric_2d)
+
+
+# ---------------------------------------------------------------- BLAS threads
+def _blas_threads_seen(monkeypatch, estimator, method, *args):
+    """Run ``estimator.method(*args)`` and return the BLAS thread counts in effect
+    whenever the recurrent math ran."""
+    from threadpoolctl import threadpool_info
+
+    from sklearn_rnn import _rnn
+
+    seen = set()
+    original = _rnn.pack
+
+    def recording_pack(*args, **kwargs):
+        seen.update(
+            info["num_threads"]
+            for info in threadpool_info()
+            if info["user_api"] == "blas"
+        )
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_rnn, "pack", recording_pack)
+    getattr(estimator, method)(*args)
+    monkeypatch.undo()
+    return seen
+
+
+@pytest.mark.parametrize(
+    "blas_threads, hidden_size, expected",
+    [("auto", 8, {1}), ("auto", 256, {2}), (None, 8, {2}), (1, 256, {1})],
+)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_blas_threads_limit_during_fit_and_predict(
+    monkeypatch, numeric_2d, blas_threads, hidden_size, expected
+):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    X, y = numeric_2d
+    clf = small_rnn(max_iter=2, hidden_size=hidden_size, blas_threads=blas_threads)
+    # The test suite runs with one BLAS thread; allow two here.
+    with threadpool_limits(limits=2, user_api="blas"):
+        outside = {
+            i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
+        }
+        assert outside == {2}
+        assert _blas_threads_seen(monkeypatch, clf, "fit", X, y) == expected
+        assert _blas_threads_seen(monkeypatch, clf, "predict_proba", X) == expected
+        # The setting is restored after each call.
+        after = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+        assert after == {2}
