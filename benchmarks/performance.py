@@ -16,7 +16,9 @@ One command prints every table (a full run takes about 2-3 minutes on 2 cores;
    implementation of the same algorithm (one-hot inputs, BPTT one sequence at a time);
 5. whole processes (start, imports, data, fit) of ours and of skorch on 5,000 texts;
 6. with ``--spamassassin``, the peak memory of ``fit`` and ``predict_proba`` on the
-   SpamAssassin corpus.
+   SpamAssassin corpus;
+7. training step times at S1-S3 with 1 and 2 BLAS threads (child processes), the
+   measurement behind ``blas_threads="auto"``.
 
 Everything runs on one thread: the ``*_NUM_THREADS`` variables are set below before
 numpy is imported, child processes inherit them, and torch gets
@@ -853,7 +855,60 @@ def spamassassin(path):
 
 
 # ------------------------------------------------------------------ main
+# --------------------------------------------------------- 7. BLAS threads
+def child_threads():
+    """Median training-step seconds at S1-S3 (float64), at the inherited threads."""
+    times = {}
+    for name, (batch, length, hidden, n_tokens) in SHAPES.items():
+        values, offsets, y = random_batch(batch, length, n_tokens)
+        times[name] = time_ours(
+            values, offsets, y, n_tokens, hidden, "float64", 1.5, 3
+        )[0]
+    return times
+
+
+def blas_threads(quick):
+    rows = {}
+    for threads in (1, 2):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        with _environment(env):
+            rows[threads] = run_child("threads")[1]
+    print("## 7. BLAS threads (training step, float64, ms)\n")
+    print_table(
+        ["shape", "H", "1 thread", "2 threads", "1 thread / 2 threads"],
+        [
+            (
+                name,
+                SHAPES[name][2],
+                f"{rows[1][name] * 1e3:.1f}",
+                f"{rows[2][name] * 1e3:.1f}",
+                f"{rows[1][name] / rows[2][name]:.2f}",
+            )
+            for name in SHAPES
+        ],
+    )
+    print(
+        'TextRNNClassifier(blas_threads="auto") uses one thread below hidden size '
+        "256 and leaves BLAS alone above; a ratio below 1 means one thread is "
+        "faster.\n"
+    )
+
+
+@contextlib.contextmanager
+def _environment(env):
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 CHILDREN = {
+    "threads": child_threads,
     "fit-ours": child_fit_ours,
     "fit-skorch": child_fit_skorch,
     "spam-fit": child_spam_fit,
@@ -887,6 +942,7 @@ def main():
     whole_process(torch, args.quick)
     if args.spamassassin:
         spamassassin(args.spamassassin)
+    blas_threads(args.quick)
     print(f"Total benchmark time: {time.perf_counter() - start:.0f} s.")
 
 
