@@ -628,13 +628,14 @@ def child_fit_ours(dtype, epochs):
     }
 
 
-def child_fit_skorch(epochs):
+def child_fit_skorch(dtype, epochs):
     import torch
     from skorch import NeuralNetClassifier
     from skorch.callbacks import GradientNormClipping
 
     torch.set_num_threads(1)
-    torch.set_flush_denormal(True)  # as in section 2's float32 torch cells
+    # As in section 2's torch cells: flushing matters for float32 only.
+    torch.set_flush_denormal(dtype == "float32")
     torch.manual_seed(0)
     docs, y = synthetic_corpus()
     # The simplest tokenizer: split on spaces, ids from 2 by first appearance, 0 pads.
@@ -646,7 +647,7 @@ def child_fit_skorch(epochs):
     for row, seq in zip(X, ids, strict=True):
         row[: len(seq)] = seq
     net = NeuralNetClassifier(
-        torch_rnn(torch, N_WORDS + 2, 64),
+        torch_rnn(torch, N_WORDS + 2, 64).to(getattr(torch, dtype)),
         criterion=torch.nn.CrossEntropyLoss,  # the module returns logits
         optimizer=torch.optim.Adam,
         lr=1e-2,
@@ -688,15 +689,22 @@ def display(command):
 
 def whole_process(torch, quick):
     epochs = 2 if quick else 10
-    runs = [("ours, float64 (default)", ("fit-ours", "float64", epochs))]
-    runs.append(("ours, float32", ("fit-ours", "float32", epochs)))
     skorch_ok = torch is not None and importlib.util.find_spec("skorch") is not None
-    if skorch_ok:
-        runs.append(("skorch, float32", ("fit-skorch", epochs)))
-    results = [(label, *run_child(*args)) for label, args in runs]
-    skorch_seconds = results[-1][1] if skorch_ok else None
+    runs = []
+    for dtype in DTYPES:
+        default = " (default)" if dtype == "float64" else ""
+        runs.append((f"ours, {dtype}{default}", dtype, ("fit-ours", dtype, epochs)))
+        if skorch_ok:
+            runs.append((f"skorch, {dtype}", dtype, ("fit-skorch", dtype, epochs)))
+    results = [(label, dtype, *run_child(*args)) for label, dtype, args in runs]
+    # Each run against skorch in the same floating-point type.
+    skorch_seconds = {
+        dtype: seconds
+        for label, dtype, seconds, _, _ in results
+        if label.startswith("skorch")
+    }
     rows = []
-    for label, seconds, out, _ in results:
+    for label, dtype, seconds, out, _ in results:
         rows.append(
             (
                 label,
@@ -705,7 +713,7 @@ def whole_process(torch, quick):
                 f"{seconds - out['fit_seconds']:.1f}",
                 out["epochs"],
                 f"{out['train_loss']:.3f}",
-                fmt(ratio(skorch_seconds, seconds), ".2f"),
+                fmt(ratio(skorch_seconds.get(dtype), seconds), ".2f"),
             )
         )
     if not skorch_ok:
@@ -722,7 +730,7 @@ def whole_process(torch, quick):
             "start + imports + data s",
             "epochs",
             "last epoch loss",
-            "skorch s / this",
+            "skorch s / this (same dtype)",
         ],
         rows,
     )
@@ -734,7 +742,7 @@ def whole_process(torch, quick):
         "ours also adds its default alpha=1e-4 L2 penalty, which its loss includes). "
         "Commands:\n"
     )
-    for label, _, _, command in results:
+    for label, _, _, _, command in results:
         print(f"    {display(command)}  # {label}")
     print()
 
