@@ -819,16 +819,17 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             if sample_weight is not None:
                 sample_weight = sample_weight[train_idx]
 
+        ragged = None
         if warm:
             tokenizer = self.__dict__.get("tokenizer_")
         else:
-            tokenizer = (
-                self._fit_tokenizer(data, sample_weight) if mode == "text" else None
-            )
+            tokenizer = None
+            if mode == "text":
+                tokenizer, ragged = self._fit_tokenizer(data, sample_weight)
             n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
             params = self._init_params(rng, n_inputs, mode)
         dtype = params["W_xh"].dtype
-        values, offsets = self._to_ragged(data, tokenizer, dtype)
+        values, offsets = ragged or self._to_ragged(data, tokenizer, dtype)
         if valid is not None:
             valid[0:1] = self._to_ragged(valid[0], tokenizer, dtype)
 
@@ -947,10 +948,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         )
 
         rng = check_random_state(self.random_state)
+        ragged = None
         if first:
-            tokenizer = (
-                self._fit_tokenizer(data, sample_weight) if mode == "text" else None
-            )
+            tokenizer = None
+            if mode == "text":
+                tokenizer, ragged = self._fit_tokenizer(data, sample_weight)
             n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
             params = self._init_params(rng, n_inputs, mode)
             optimizer = self._make_optimizer(params)
@@ -958,7 +960,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             tokenizer = self.__dict__.get("tokenizer_")
             params = self._continued_params("partial_fit")
             optimizer = self._continued_optimizer(params)
-        values, offsets = self._to_ragged(data, tokenizer, params["W_xh"].dtype)
+        values, offsets = ragged or self._to_ragged(
+            data, tokenizer, params["W_xh"].dtype
+        )
         result = self._train(
             params, optimizer, (values, offsets, y_idx, weights), rng, incremental=True
         )
@@ -1008,13 +1012,20 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self.best_epoch_ = result["best_epoch"]
 
     def _fit_tokenizer(self, documents, sample_weight):
+        """Fit a clone of the tokenizer; return it and the documents' token ids.
+
+        A tokenizer with ``fit_transform_ragged`` tokenizes the documents once
+        for both; any other is fitted, then asked for ``transform_ragged``.
+        """
         tokenizer = TextTokenizer() if self.tokenizer is None else clone(self.tokenizer)
+        both = getattr(tokenizer, "fit_transform_ragged", None)
+        fit = both or tokenizer.fit
         if sample_weight is not None and has_fit_parameter(tokenizer, "sample_weight"):
-            tokenizer.fit(documents, sample_weight=sample_weight)
+            out = fit(documents, sample_weight=sample_weight)
         else:
             # Zero-weight documents are already gone; other weights need support.
-            tokenizer.fit(documents)
-        return tokenizer
+            out = fit(documents)
+        return tokenizer, out if both else tokenizer.transform_ragged(documents)
 
     def _init_params(self, rng, n_inputs, mode):
         # All initial weights are drawn before anything that depends on n_samples, so

@@ -522,6 +522,41 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         self._learn_vocabulary(token_lists, weights)
         return self._pad(*self._to_ragged(token_lists))
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform_ragged(self, X, y=None, sample_weight=None):
+        """Learn the vocabulary and return the token ids of `X` without padding.
+
+        Equivalent to ``fit(X, sample_weight=sample_weight).transform_ragged(X)``
+        but tokenises `X` only once, at the price of holding every document's
+        tokens in memory at the same time.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Training documents.
+
+        y : None
+            Ignored.
+
+        sample_weight : array-like of shape (n_documents,), default=None
+            Weight of each document when learning the vocabulary; see :meth:`fit`.
+
+        Returns
+        -------
+        token_ids : ndarray of int64, shape (n_tokens,)
+            Same as :meth:`transform_ragged`.
+
+        offsets : ndarray of int64, shape (n_documents + 1,)
+            Same as :meth:`transform_ragged`.
+        """
+        documents, weights = self._check_fit_input(X, sample_weight, stacklevel=5)
+        if self.n_buckets is not None:
+            self._set_hashing_attributes()
+            return self._to_ragged(self._iter_tokens(documents))
+        token_lists = list(self._iter_tokens(documents))
+        self._learn_vocabulary(token_lists, weights)
+        return self._to_ragged(token_lists)
+
     def transform(self, X):
         """Replace each document by its right-padded sequence of token ids.
 

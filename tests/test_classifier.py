@@ -990,3 +990,40 @@ def test_blas_threads_limit_during_fit_and_predict(
         # The setting is restored after each call.
         after = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
         assert after == {2}
+
+
+# ---------------------------------------------------------------- tokenizing
+def test_fit_tokenizes_the_training_documents_once(monkeypatch, seed_train):
+    X, y = seed_train
+    analysed = []
+    original = TextTokenizer._iter_tokens
+
+    def counting(self, documents):
+        documents = list(documents)
+        analysed.append(len(documents))
+        return original(self, documents)
+
+    monkeypatch.setattr(TextTokenizer, "_iter_tokens", counting)
+    fit_quietly(small_rnn(max_iter=2), X, y)
+    assert analysed == [len(X)]
+
+
+class _SpaceTokenizer(BaseEstimator):
+    """A third-party tokenizer with only fit and transform_ragged."""
+
+    def fit(self, X, y=None):
+        words = sorted({w for doc in X for w in doc.split()})
+        self.vocabulary_ = {w: i + 2 for i, w in enumerate(words)}
+        self.vocabulary_size_ = len(words) + 2
+        return self
+
+    def transform_ragged(self, X):
+        ids = [[self.vocabulary_.get(w, 1) for w in doc.split()] for doc in X]
+        offsets = np.cumsum([0] + [len(d) for d in ids])
+        return np.array([i for d in ids for i in d], dtype=np.int64), offsets
+
+
+def test_tokenizer_without_fit_transform_ragged(seed_train, seed_test):
+    clf = TextRNNClassifier(_SpaceTokenizer(), random_state=0).fit(*seed_train)
+    assert clf.score(*seed_test) == 1.0
+    assert clf.n_step_features_ == clf.tokenizer_.vocabulary_size_

@@ -930,3 +930,18 @@ def test_sample_weight_ignored_in_hashing_mode():
     hashing = TextTokenizer(n_buckets=10).fit(CORPUS, sample_weight=[0, 0, 5, 1])
     assert hashing.vocabulary_size_ == 12
     assert hashing.vocabulary_ is None
+
+
+@pytest.mark.parametrize("n_buckets", [None, 64])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_transform_ragged_equals_fit_then_transform_ragged(n_buckets, weighted):
+    docs = ["the cat sat", "the dog", "", "a cat and a dog", "dog dog dog"]
+    weights = [1.0, 0.0, 2.0, 3.0, 0.5] if weighted else None
+    one = TextTokenizer(n_buckets=n_buckets)
+    ids, offsets = one.fit_transform_ragged(docs, sample_weight=weights)
+    two = TextTokenizer(n_buckets=n_buckets).fit(docs, sample_weight=weights)
+    expected_ids, expected_offsets = two.transform_ragged(docs)
+    np.testing.assert_array_equal(ids, expected_ids)
+    np.testing.assert_array_equal(offsets, expected_offsets)
+    assert one.vocabulary_ == two.vocabulary_
+    assert one.vocabulary_size_ == two.vocabulary_size_
