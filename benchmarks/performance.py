@@ -282,7 +282,7 @@ def time_ours(values, offsets, y, n_tokens, hidden, dtype, budget, min_repeats):
     def train_step():
         # Exactly what TextRNNClassifier.fit does per batch (alpha=0 here).
         batch = _rnn.pack(values, offsets, indices)
-        _, grads, _ = _rnn.loss_and_gradients(params, batch, y)
+        _, grads, _ = _rnn.loss_and_gradients(params, batch, y, sparse=True)
         _optimizers.clip_gradients(grads, clip_norm=5.0)
         adam.step(params, grads)
 

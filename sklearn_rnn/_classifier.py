@@ -1258,6 +1258,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 y[idx],
                 sample_weight=None if weights is None else weights[idx],
                 alpha=self.alpha,
+                sparse=True,
             )
             if not np.isfinite(loss):
                 _raise_diverged(epoch, f"the loss is {loss}")

@@ -9,6 +9,8 @@ embedding-sized ``W_xh`` each temporary array would cost a page-faulting allocat
 
 import numpy as np
 
+from ._rnn import RowSparseGradient
+
 # Elements per slice of an update. An update makes about a dozen passes over its
 # arrays; slices of this size (512 KiB of float64 per array) keep those passes in
 # the CPU cache instead of streaming V x H arrays through memory a dozen times
@@ -17,7 +19,17 @@ _SLICE = 65536
 
 
 def _slices(*arrays):
-    """Yield matching flat slices of same-shape contiguous arrays."""
+    """Yield matching flat slices of same-shape contiguous arrays.
+
+    The last array may be a :class:`RowSparseGradient`: its dense rows are then
+    made one slice at a time (a fresh array, free to overwrite), never whole.
+    """
+    *dense, grad = arrays
+    if isinstance(grad, RowSparseGradient):
+        rows_per_slice = max(1, _SLICE // grad.shape[1])
+        for start, stop, g in grad.row_slices(rows_per_slice):
+            yield [a[start:stop].reshape(-1) for a in dense] + [g.reshape(-1)]
+        return
     flat = [a.reshape(-1) for a in arrays]
     size = flat[0].size
     for start in range(0, size, _SLICE):
@@ -43,14 +55,26 @@ def clip_gradients(grads, *, clip_value=None, clip_norm=None):
         Global L2 norm of the gradients after value clipping, before norm clipping.
     """
     if clip_value is not None:
-        for g in grads.values():
+        for name, g in grads.items():
+            if isinstance(g, RowSparseGradient):
+                # Clipped zeros stay zero, but the penalty part may not: go dense.
+                grads[name] = g = np.asarray(g)
             np.clip(g, -clip_value, clip_value, out=g)
-    norm = float(np.sqrt(sum(np.vdot(g, g) for g in grads.values())))
+    norm = float(np.sqrt(sum(_squared_norm(g) for g in grads.values())))
     if clip_norm is not None and norm > clip_norm:
         scale = clip_norm / norm
         for g in grads.values():
-            g *= scale
+            if isinstance(g, RowSparseGradient):
+                g.scale *= scale
+            else:
+                g *= scale
     return norm
+
+
+def _squared_norm(grad):
+    if isinstance(grad, RowSparseGradient):
+        return grad.squared_norm()
+    return np.vdot(grad, grad)
 
 
 class SGD:
@@ -97,7 +121,9 @@ class Adam:
         b1, b2 = self.beta_1, self.beta_2
         # Folding both bias corrections into the step size saves two array passes.
         lr = self.learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
-        buffer = np.empty(_SLICE, dtype=np.result_type(*grads.values()))
+        buffer = np.empty(
+            _SLICE, dtype=np.result_type(*(g.dtype for g in grads.values()))
+        )
         for name, grad in grads.items():
             for p, m, v, g in _slices(params[name], self.m[name], self.v[name], grad):
                 # The same operations, in the same order, as

@@ -226,7 +226,7 @@ def _unsort(sorted_rows, order):
     return out
 
 
-def backward(params, batch, hidden, dlogits):
+def backward(params, batch, hidden, dlogits, *, sparse=False):
     """Backpropagation through time.
 
     Parameters
@@ -239,6 +239,10 @@ def backward(params, batch, hidden, dlogits):
         keep them.
     dlogits : ndarray of shape (n_sequences, n_outputs)
         Gradient of the loss with respect to the logits, in the caller's order.
+    sparse : bool, default=False
+        For token input, return the gradient of ``W_xh`` as a
+        :class:`RowSparseGradient` (only the rows of the ids read) instead of a
+        dense array.
 
     Returns
     -------
@@ -281,7 +285,8 @@ def backward(params, batch, hidden, dlogits):
     grads["W_hh"] = previous.T @ dpre[first:]
     grads["b_h"] = dpre.sum(axis=0)
     if batch.is_tokens:
-        grads["W_xh"] = _token_gradient(params["W_xh"], batch.inputs, dpre)
+        grad = _token_gradient(params["W_xh"], batch.inputs, dpre)
+        grads["W_xh"] = grad if sparse else np.asarray(grad)
     else:
         grads["W_xh"] = batch.inputs.T @ dpre
     return grads
@@ -290,25 +295,82 @@ def backward(params, batch, hidden, dlogits):
 def _token_gradient(W_xh, ids, dpre, chunk_rows=4096):
     """Gradient of ``W_xh`` for token input: the rows of ``dpre`` summed by token id.
 
-    The first occurrence of each id is copied into place (exact, as ``0 + x == x``);
-    only later occurrences are added, with a flat 1-D ``np.add.at`` (2-3x faster
-    than ``np.add.at`` over the rows of a 2-D array), in chunks so that the flat
-    index array stays small. The sums equal adding the rows one by one in order.
+    Returned as a :class:`RowSparseGradient` holding one row per distinct id. Each
+    id's sum starts from its first occurrence (exact, as ``0 + x == x``); only
+    later occurrences are added, with a flat 1-D ``np.add.at`` (2-3x faster than
+    ``np.add.at`` over the rows of a 2-D array), in chunks so that the flat index
+    array stays small. The sums equal adding the rows one by one in order.
     """
-    grad = np.zeros_like(W_xh)
-    first = np.unique(ids, return_index=True)[1]
-    grad[ids[first]] = dpre[first]
+    rows, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    values = dpre[first]
     later = np.ones(len(ids), dtype=bool)
     later[first] = False
     later = np.flatnonzero(later)
     n_hidden = W_xh.shape[1]
-    flat_grad = grad.reshape(-1)
+    flat_values = values.reshape(-1)
     columns = np.arange(n_hidden)
     for start in range(0, len(later), chunk_rows):
-        rows = later[start : start + chunk_rows]
-        flat = (ids[rows, np.newaxis] * n_hidden + columns).ravel()
-        np.add.at(flat_grad, flat, dpre[rows].ravel())
-    return grad
+        chunk = later[start : start + chunk_rows]
+        flat = (inverse[chunk, np.newaxis] * n_hidden + columns).ravel()
+        np.add.at(flat_values, flat, dpre[chunk].ravel())
+    return RowSparseGradient(rows, values, W_xh)
+
+
+class RowSparseGradient:
+    """The gradient of an embedding-like weight matrix, without its zero rows.
+
+    It stands for the dense array ``scale * (G + decay * base)``, where ``G`` is
+    zero except ``G[rows] = values``: a batch reads a few thousand of the
+    vocabulary's rows, so the dense form would be mostly zeros, costly to allocate,
+    fill and stream through the optimizer. ``decay * base`` is the L2 penalty's
+    part and ``scale`` the clipping factor, applied in that order, so every dense
+    slice equals, bit for bit, the same slice of the dense gradient computed the
+    straightforward way.
+    """
+
+    __slots__ = ("rows", "values", "base", "decay", "scale")
+
+    def __init__(self, rows, values, base):
+        self.rows = rows
+        self.values = values
+        self.base = base
+        self.decay = 0.0
+        self.scale = 1.0
+
+    @property
+    def shape(self):
+        return self.base.shape
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def dense_rows(self, start, stop):
+        """Rows ``start:stop`` of the dense gradient, as a new array."""
+        out = np.zeros((stop - start, self.base.shape[1]), dtype=self.values.dtype)
+        first, last = np.searchsorted(self.rows, [start, stop])
+        out[self.rows[first:last] - start] = self.values[first:last]
+        if self.decay:
+            out += self.decay * self.base[start:stop]
+        if self.scale != 1.0:
+            out *= self.scale
+        return out
+
+    def row_slices(self, rows_per_slice):
+        """Yield (start, stop, dense rows) covering the whole matrix."""
+        n_rows = self.base.shape[0]
+        for start in range(0, n_rows, rows_per_slice):
+            stop = min(start + rows_per_slice, n_rows)
+            yield start, stop, self.dense_rows(start, stop)
+
+    def squared_norm(self, rows_per_slice=256):
+        if not self.decay:
+            return float(np.vdot(self.values, self.values)) * self.scale**2
+        return float(sum(np.vdot(g, g) for _, _, g in self.row_slices(rows_per_slice)))
+
+    def __array__(self, dtype=None, copy=None):
+        dense = self.dense_rows(0, self.base.shape[0])
+        return dense if dtype is None else dense.astype(dtype, copy=False)
 
 
 def log_softmax(logits):
@@ -325,7 +387,9 @@ def softmax(logits):
     return shifted
 
 
-def loss_and_gradients(params, batch, y, sample_weight=None, alpha=0.0):
+def loss_and_gradients(
+    params, batch, y, sample_weight=None, alpha=0.0, *, sparse=False
+):
     """Weighted mean cross-entropy plus L2 penalty, and its gradient.
 
     ``loss = sum_i w_i * -log p_i[y_i] / sum(w) + alpha / 2 * ||W||^2 / sum(w)`` where
@@ -342,11 +406,15 @@ def loss_and_gradients(params, batch, y, sample_weight=None, alpha=0.0):
     sample_weight : ndarray of shape (n_sequences,), default=None
         Non-negative weights with a positive sum; None means all ones.
     alpha : float, default=0.0
+    sparse : bool, default=False
+        For token input, return the gradient of ``W_xh`` as a
+        :class:`RowSparseGradient` (what training uses; the optimizers and
+        :func:`~sklearn_rnn._optimizers.clip_gradients` accept it).
 
     Returns
     -------
     loss : float
-    grads : dict of ndarray
+    grads : dict of ndarray (and RowSparseGradient)
     proba : ndarray of shape (n_sequences, n_outputs)
         Class probabilities computed on the way (before any update).
     """
@@ -362,14 +430,17 @@ def loss_and_gradients(params, batch, y, sample_weight=None, alpha=0.0):
     dlogits = proba.copy()
     dlogits[rows, y] -= 1.0
     dlogits *= (w / total)[:, None]
-    grads = backward(params, batch, hidden, dlogits)
+    grads = backward(params, batch, hidden, dlogits, sparse=sparse)
 
     if alpha:
         # A Python float keeps float32 weights float32.
         decay = float(alpha / total)
         for name in WEIGHT_NAMES:
             loss += 0.5 * alpha * np.vdot(params[name], params[name]) / total
-            _add_scaled(grads[name], decay, params[name])
+            if isinstance(grads[name], RowSparseGradient):
+                grads[name].decay = decay
+            else:
+                _add_scaled(grads[name], decay, params[name])
     return float(loss), grads, proba
 
 

@@ -266,3 +266,61 @@ def test_adam_second_step_uses_state(rng):
     fresh = {"W": p1.copy()}
     Adam(fresh, learning_rate=0.01).step(fresh, {"W": g2})
     assert not np.allclose(params["W"], fresh["W"], rtol=1e-6)
+
+
+# ------------------------------------------------- row-sparse embedding gradients
+def _token_problem(alpha):
+    """A token batch's sparse and dense gradients, and parameters to update."""
+    from sklearn_rnn._rnn import init_params, loss_and_gradients, pack
+
+    rng = np.random.default_rng(0)
+    n_tokens, lengths = 50, [7, 0, 3, 9, 1, 4]
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    # Repeated ids within and across sequences; many rows never read.
+    values = rng.integers(2, 12, size=offsets[-1])
+    params = init_params(rng, n_tokens, 6, 3, token_input=True)
+    params = {k: v + 0.3 * rng.normal(size=v.shape) for k, v in params.items()}
+    batch = pack(values, offsets, np.arange(len(lengths)))
+    y = rng.integers(0, 3, size=len(lengths))
+    _, sparse, _ = loss_and_gradients(params, batch, y, alpha=alpha, sparse=True)
+    _, dense, _ = loss_and_gradients(params, batch, y, alpha=alpha)
+    return params, sparse, dense
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_sparse_token_gradient_is_the_dense_one(alpha):
+    _, sparse, dense = _token_problem(alpha)
+    from sklearn_rnn._rnn import RowSparseGradient
+
+    assert isinstance(sparse["W_xh"], RowSparseGradient)
+    assert isinstance(dense["W_xh"], np.ndarray)
+    assert len(sparse["W_xh"].rows) < sparse["W_xh"].shape[0] / 3
+    for name in dense:
+        np.testing.assert_array_equal(np.asarray(sparse[name]), dense[name])
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+@pytest.mark.parametrize(
+    "make", [lambda p: Adam(p, 0.01), lambda p: SGD(p, 0.1, momentum=0.9)]
+)
+@pytest.mark.parametrize(
+    "clip", [{"clip_norm": 1e-3}, {"clip_norm": 1e3}, {"clip_value": 1e-3}]
+)
+def test_updates_with_sparse_gradients_equal_dense_updates(alpha, make, clip):
+    """Clipping and both optimizers give bit-identical parameters either way."""
+    params, sparse, dense = _token_problem(alpha)
+    with_sparse = {k: v.copy() for k, v in params.items()}
+    with_dense = {k: v.copy() for k, v in params.items()}
+    norms = (clip_gradients(sparse, **clip), clip_gradients(dense, **clip))
+    np.testing.assert_allclose(norms[0], norms[1], rtol=1e-12)
+    make(with_sparse).step(with_sparse, sparse)
+    make(with_dense).step(with_dense, dense)
+    for name in params:
+        if "clip_norm" in clip and clip["clip_norm"] < norms[1]:
+            # The scale comes from a norm summed in another order: last-bit noise.
+            np.testing.assert_allclose(
+                with_sparse[name], with_dense[name], rtol=1e-13, atol=1e-15
+            )
+        else:
+            np.testing.assert_array_equal(with_sparse[name], with_dense[name])
+    assert not np.array_equal(with_dense["W_xh"], params["W_xh"])
