@@ -286,10 +286,17 @@ def backward(params, batch, hidden, dlogits, *, sparse=False):
     grads["b_h"] = dpre.sum(axis=0)
     if batch.is_tokens:
         grad = _token_gradient(params["W_xh"], batch.inputs, dpre)
-        grads["W_xh"] = grad if sparse else np.asarray(grad)
+        # A small matrix gains nothing from sparsity, only extra calls.
+        small = params["W_xh"].size <= _SMALL_DENSE
+        grads["W_xh"] = grad if sparse and not small else np.asarray(grad)
     else:
         grads["W_xh"] = batch.inputs.T @ dpre
     return grads
+
+
+# Token weight matrices up to this many elements get dense gradients even when a
+# sparse one is asked for.
+_SMALL_DENSE = 65536
 
 
 def _token_gradient(W_xh, ids, dpre, chunk_rows=4096):

@@ -274,7 +274,8 @@ def _token_problem(alpha):
     from sklearn_rnn._rnn import init_params, loss_and_gradients, pack
 
     rng = np.random.default_rng(0)
-    n_tokens, lengths = 50, [7, 0, 3, 9, 1, 4]
+    # Over _SMALL_DENSE weights, so that training would use the sparse form.
+    n_tokens, lengths = 12_000, [7, 0, 3, 9, 1, 4]
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     # Repeated ids within and across sequences; many rows never read.
     values = rng.integers(2, 12, size=offsets[-1])
@@ -290,8 +291,9 @@ def _token_problem(alpha):
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
 def test_sparse_token_gradient_is_the_dense_one(alpha):
     _, sparse, dense = _token_problem(alpha)
-    from sklearn_rnn._rnn import RowSparseGradient
+    from sklearn_rnn._rnn import _SMALL_DENSE, RowSparseGradient
 
+    assert sparse["W_xh"].shape[0] * 6 > _SMALL_DENSE
     assert isinstance(sparse["W_xh"], RowSparseGradient)
     assert isinstance(dense["W_xh"], np.ndarray)
     assert len(sparse["W_xh"].rows) < sparse["W_xh"].shape[0] / 3
@@ -324,3 +326,13 @@ def test_updates_with_sparse_gradients_equal_dense_updates(alpha, make, clip):
         else:
             np.testing.assert_array_equal(with_sparse[name], with_dense[name])
     assert not np.array_equal(with_dense["W_xh"], params["W_xh"])
+
+
+def test_small_token_matrices_get_dense_gradients():
+    from sklearn_rnn._rnn import init_params, loss_and_gradients, pack
+
+    rng = np.random.default_rng(0)
+    params = init_params(rng, 20, 8, 2, token_input=True)
+    batch = pack(np.array([2, 3, 2, 5]), np.array([0, 3, 4]), np.arange(2))
+    _, grads, _ = loss_and_gradients(params, batch, np.array([0, 1]), sparse=True)
+    assert isinstance(grads["W_xh"], np.ndarray)
