@@ -2,6 +2,7 @@
 
 import contextlib
 import copy
+import threading
 import time
 import warnings
 from numbers import Integral, Real
@@ -177,6 +178,44 @@ class _Snapshot:
         previous = self.state[0]
         self.state = (spare, epoch, score)
         self._spare = previous
+
+
+class _SharedBlasLimit:
+    """Limit BLAS threads while any call needs it; restore once the last one ends.
+
+    A plain threadpoolctl ``limit`` context saves the setting it finds and restores
+    it on exit. Two threads predicting at once would interleave those saves, and
+    the one leaving last would "restore" the other's limit, leaving the whole
+    process on one BLAS thread. Here the first call in saves and limits, and the
+    last call out restores. Calls that want another limit while one is active run
+    under the active one.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._context = None
+
+    @contextlib.contextmanager
+    def __call__(self, threads):
+        with self._lock:
+            if self._users == 0:
+                self._context = _get_threadpool_controller().limit(
+                    limits=threads, user_api="blas"
+                )
+                self._context.__enter__()
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    context, self._context = self._context, None
+                    context.__exit__(None, None, None)
+
+
+_limit_blas_threads = _SharedBlasLimit()
 
 
 def _describe(X):
@@ -1114,7 +1153,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             threads = 1 if hidden_size < _AUTO_THREADED_HIDDEN_SIZE else None
         if threads is None:
             return contextlib.nullcontext()
-        return _get_threadpool_controller().limit(limits=threads, user_api="blas")
+        return _limit_blas_threads(threads)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

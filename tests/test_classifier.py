@@ -1027,3 +1027,21 @@ def test_tokenizer_without_fit_transform_ragged(seed_train, seed_test):
     clf = TextRNNClassifier(_SpaceTokenizer(), random_state=0).fit(*seed_train)
     assert clf.score(*seed_test) == 1.0
     assert clf.n_step_features_ == clf.tokenizer_.vocabulary_size_
+
+
+def test_concurrent_predictions_leave_the_blas_setting_as_it_was(text_model, seed_test):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    docs = seed_test[0] * 20
+    expected = text_model.predict_proba(docs)
+    with threadpool_limits(limits=2, user_api="blas"):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(
+                pool.map(lambda _: text_model.predict_proba(docs), range(32))
+            )
+        assert blas_threads() == {2}
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
