@@ -103,6 +103,30 @@ class SGD:
                     p += v
 
 
+class _FlatState:
+    """Per-parameter state arrays stored end to end in one flat array.
+
+    ``views()`` gives a dict of arrays shaped like the parameters, sharing memory
+    with ``flat``. Only ``flat`` is stored, so a pickled or deep-copied optimizer
+    cannot end up with views detached from it.
+    """
+
+    def __init__(self, params):
+        # name -> (start, stop, shape) of that parameter's part of ``flat``.
+        self.layout, stop = {}, 0
+        for name, p in params.items():
+            start, stop = stop, stop + p.size
+            self.layout[name] = (start, stop, p.shape)
+        dtype = np.result_type(*(p.dtype for p in params.values()))
+        self.flat = np.zeros(stop, dtype=dtype)
+
+    def views(self):
+        return {
+            name: self.flat[start:stop].reshape(shape)
+            for name, (start, stop, shape) in self.layout.items()
+        }
+
+
 class Adam:
     """Adam (Kingma & Ba, 2015) with bias-corrected moment estimates."""
 
@@ -112,8 +136,18 @@ class Adam:
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self._m = _FlatState(params)
+        self._v = _FlatState(params)
+
+    @property
+    def m(self):
+        """First-moment estimates, a dict shaped like the parameters."""
+        return self._m.views()
+
+    @property
+    def v(self):
+        """Second-moment estimates, a dict shaped like the parameters."""
+        return self._v.views()
 
     def step(self, params, grads):
         """Update ``params`` in place; ``grads`` are overwritten."""
@@ -121,25 +155,42 @@ class Adam:
         b1, b2 = self.beta_1, self.beta_2
         # Folding both bias corrections into the step size saves two array passes.
         lr = self.learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        m, v = self._m.views(), self._v.views()
+        dense = not any(isinstance(g, RowSparseGradient) for g in grads.values())
+        if dense and self._m.flat.size <= _SLICE:
+            # A small model: one pass over all parameters end to end makes a
+            # dozen calls instead of a dozen per parameter (the per-call cost
+            # dominates below a few thousand elements). Element by element the
+            # arithmetic is the same as below.
+            flat = np.concatenate([grads[name].reshape(-1) for name in m])
+            self._update(self._m.flat, self._v.flat, flat, lr, np.empty_like(flat))
+            for name, (start, stop, shape) in self._m.layout.items():
+                params[name] -= flat[start:stop].reshape(shape)
+            return
         buffer = np.empty(
             _SLICE, dtype=np.result_type(*(g.dtype for g in grads.values()))
         )
         for name, grad in grads.items():
-            for p, m, v, g in _slices(params[name], self.m[name], self.v[name], grad):
-                # The same operations, in the same order, as
-                #   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g
-                #   p -= lr m / (sqrt(v) + epsilon)
-                # with one scratch slice instead of six temporaries.
-                scratch = buffer[: g.size]
-                np.multiply(g, 1.0 - b1, out=scratch)
-                m *= b1
-                m += scratch
-                np.multiply(g, 1.0 - b2, out=scratch)
-                scratch *= g
-                v *= b2
-                v += scratch
-                np.sqrt(v, out=scratch)
-                scratch += self.epsilon
-                np.multiply(m, lr, out=g)
-                g /= scratch
+            for p, m_s, v_s, g in _slices(params[name], m[name], v[name], grad):
+                self._update(m_s, v_s, g, lr, buffer[: g.size])
                 p -= g
+
+    def _update(self, m, v, g, lr, scratch):
+        """Update the moments ``m`` and ``v`` in place and turn ``g`` into the step.
+
+        The same operations, in the same order, as
+          m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g;  g = lr m / (sqrt(v) + eps)
+        with one scratch array instead of six temporaries.
+        """
+        b1, b2 = self.beta_1, self.beta_2
+        np.multiply(g, 1.0 - b1, out=scratch)
+        m *= b1
+        m += scratch
+        np.multiply(g, 1.0 - b2, out=scratch)
+        scratch *= g
+        v *= b2
+        v += scratch
+        np.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        np.multiply(m, lr, out=g)
+        g /= scratch

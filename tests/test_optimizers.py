@@ -336,3 +336,55 @@ def test_small_token_matrices_get_dense_gradients():
     batch = pack(np.array([2, 3, 2, 5]), np.array([0, 3, 4]), np.arange(2))
     _, grads, _ = loss_and_gradients(params, batch, np.array([0, 1]), sparse=True)
     assert isinstance(grads["W_xh"], np.ndarray)
+
+
+def _adam_run(params, grads_seq, monkeypatch=None):
+    optimizer = Adam(params, learning_rate=0.01)
+    for grads in grads_seq:
+        optimizer.step(params, {k: g.copy() for k, g in grads.items()})
+    return optimizer
+
+
+def test_adam_small_model_fast_path_is_bit_identical(rng, monkeypatch):
+    """Small models update all parameters end to end in one flat pass; per-slice
+    updates of the same arrays must give the same bits."""
+    import sklearn_rnn._optimizers as optimizers
+
+    shapes = {"W": (7, 5), "U": (5, 5), "b": (5,)}
+    start = {k: rng.normal(size=s) for k, s in shapes.items()}
+    grads_seq = [{k: rng.normal(size=s) for k, s in shapes.items()} for _ in range(4)]
+    flat = {k: v.copy() for k, v in start.items()}
+    flat_opt = _adam_run(flat, grads_seq)
+    monkeypatch.setattr(optimizers, "_SLICE", 8)  # forces the sliced path
+    sliced = {k: v.copy() for k, v in start.items()}
+    sliced_opt = _adam_run(sliced, grads_seq)
+    for name in shapes:
+        np.testing.assert_array_equal(flat[name], sliced[name])
+        np.testing.assert_array_equal(flat_opt.m[name], sliced_opt.m[name])
+        np.testing.assert_array_equal(flat_opt.v[name], sliced_opt.v[name])
+        assert not np.array_equal(flat[name], start[name])
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_adam_state_survives_copying(rng, how):
+    """The moments live in one flat array with per-parameter views; a copy must
+    continue exactly like the original (no views left detached)."""
+    import copy
+    import pickle
+
+    params = {"W": rng.normal(size=(4, 3)), "b": rng.normal(size=3)}
+    grads = [{k: rng.normal(size=p.shape) for k, p in params.items()} for _ in range(3)]
+    optimizer = _adam_run(params, grads[:2])
+    clone = (
+        pickle.loads(pickle.dumps(optimizer))
+        if how == "pickle"
+        else copy.deepcopy(optimizer)
+    )
+    params_clone = {k: v.copy() for k, v in params.items()}
+    optimizer.step(params, {k: g.copy() for k, g in grads[2].items()})
+    clone.step(params_clone, {k: g.copy() for k, g in grads[2].items()})
+    for name in params:
+        np.testing.assert_array_equal(params[name], params_clone[name])
+        np.testing.assert_array_equal(optimizer.m[name], clone.m[name])
+        # The views see the updated state.
+        assert np.shares_memory(clone.m[name], clone._m.flat)

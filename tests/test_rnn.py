@@ -153,6 +153,23 @@ def test_gradient_matches_finite_differences(problem, name):
     assert relative_error(numerical, grads[name]) < 1e-6
 
 
+@pytest.mark.parametrize("name", PARAM_NAMES)
+def test_gradient_of_large_batch_code_paths(problem, name, monkeypatch):
+    """Large batches take other routes (tanh' block by block, token gradient summed
+    by id instead of a one-hot product): the same gradient, to rounding."""
+    import sklearn_rnn._rnn as rnn
+
+    values, offsets, params = problem["values"], problem["offsets"], problem["params"]
+    y, sw = problem["y"], problem["sample_weight"]
+    batch = pack(values, offsets, problem["indices"])
+    small = loss_and_gradients(params, batch, y, sample_weight=sw, alpha=0.3)[1]
+    monkeypatch.setattr(rnn, "_SMALL_STATES", 0)
+    monkeypatch.setattr(rnn, "_SMALL_ONE_HOT", 0)
+    large = loss_and_gradients(params, batch, y, sample_weight=sw, alpha=0.3)[1]
+    np.testing.assert_allclose(large[name], small[name], rtol=1e-12, atol=1e-15)
+    assert np.max(np.abs(large[name])) > 1e-4
+
+
 def test_gradient_keys_and_dtypes(problem):
     batch = pack(problem["values"], problem["offsets"], problem["indices"])
     _, grads, proba = loss_and_gradients(problem["params"], batch, problem["y"])
