@@ -33,6 +33,7 @@ _WEIGHT_ATTRIBUTES = {
     "b_h": "hidden_bias_",
     "W_hy": "output_weights_",
     "b_y": "output_bias_",
+    "W_emb": "embedding_weights_",
 }
 
 # Sequences tokenized and run together at prediction time: bounds memory for any
@@ -480,6 +481,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "tokenizer": [HasMethods(["fit", "transform_ragged"]), None],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
+        "pooling": [StrOptions(set(_rnn.POOLINGS))],
+        "recurrent_init": [StrOptions({"uniform", "orthogonal"})],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
         "solver": [StrOptions({"adam", "sgd"})],
         "learning_rate": [StrOptions({"constant", "plateau"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -521,6 +527,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         tokenizer=None,
         *,
         hidden_size=64,
+        embedding_size=None,
+        pooling="last",
+        recurrent_init="uniform",
+        input_dropout=0.0,
+        dropout=0.0,
         solver="adam",
         learning_rate="constant",
         learning_rate_init=1e-2,
@@ -551,6 +562,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.tokenizer = tokenizer
         self.hidden_size = hidden_size
+        self.embedding_size = embedding_size
+        self.pooling = pooling
+        self.recurrent_init = recurrent_init
+        self.input_dropout = input_dropout
+        self.dropout = dropout
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -1028,7 +1044,14 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         params = self._params()
         fitted = {"hidden_size": params["W_hh"].shape[0]}
         fitted["dtype"] = params["W_hh"].dtype.name
-        asked = {"hidden_size": self.hidden_size, "dtype": self._float_dtype().name}
+        fitted["embedding_size"] = (
+            params["W_emb"].shape[1] if "W_emb" in params else None
+        )
+        asked = {
+            "hidden_size": self.hidden_size,
+            "dtype": self._float_dtype().name,
+            "embedding_size": self._embedding_size(self.input_mode_),
+        }
         for name, value in fitted.items():
             if asked[name] != value:
                 raise ValueError(
@@ -1041,7 +1064,12 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     def _record(self, result, n_samples):
         """Store the weights and the history of a training run."""
         for name, attr in _WEIGHT_ATTRIBUTES.items():
-            setattr(self, attr, result["params"][name])
+            if name in result["params"]:
+                setattr(self, attr, result["params"][name])
+            else:
+                # A refit without an embedding must not keep an old one.
+                self.__dict__.pop(attr, None)
+        self._pooling = self.pooling
         self.history_ = self.history_ + result["records"]
         self.loss_curve_ = self.loss_curve_ + [
             r["train_loss"] for r in result["records"]
@@ -1076,14 +1104,21 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             len(self.classes_),
             token_input=mode == "text",
             dtype=self._float_dtype(),
+            embedding_size=self._embedding_size(mode),
+            recurrent_init=self.recurrent_init,
         )
         if mode == "text":
             # With min_df=1 no training token maps to the unknown id, so its row would
             # keep its random initial value and unseen words would add noise. Zero
             # makes an unseen word a neutral step (h_t = tanh(h_{t-1} W_hh + b_h))
             # unless training gives it a meaning (rare words under min_df > 1).
-            params["W_xh"][[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = 0.0
+            token_matrix = params["W_emb" if "W_emb" in params else "W_xh"]
+            token_matrix[[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = 0.0
         return params
+
+    def _embedding_size(self, mode):
+        """The embedding size in effect: embeddings are for token input only."""
+        return self.embedding_size if mode == "text" else None
 
     def _validation_split(self, y_idx, rng):
         n_samples, n_classes = len(y_idx), len(np.unique(y_idx))
@@ -1298,6 +1333,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight=None if weights is None else weights[idx],
                 alpha=self.alpha,
                 sparse=True,
+                pooling=self.pooling,
+                input_dropout=self.input_dropout,
+                output_dropout=self.dropout,
+                rng=rng,
             )
             if not np.isfinite(loss):
                 _raise_diverged(epoch, f"the loss is {loss}")
@@ -1339,11 +1378,12 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             ]
         return [batches[i] for i in rng.permutation(len(batches))]
 
-    @staticmethod
-    def _evaluate(params, valid):
+    def _evaluate(self, params, valid):
         """Validation (loss, accuracy) of ``params``."""
         values, offsets, y, loss_weights, score_weights = valid
-        logits = _rnn.predict_logits(params, values, offsets, _PREDICT_CHUNK)
+        logits = _rnn.predict_logits(
+            params, values, offsets, _PREDICT_CHUNK, pooling=self.pooling
+        )
         nll = -_rnn.log_softmax(logits)[np.arange(len(y)), y]
         correct = logits.argmax(axis=1) == y
         return (
@@ -1373,7 +1413,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ predict
     def _params(self):
-        return {name: getattr(self, attr) for name, attr in _WEIGHT_ATTRIBUTES.items()}
+        return {
+            name: getattr(self, attr)
+            for name, attr in _WEIGHT_ATTRIBUTES.items()
+            if hasattr(self, attr)
+        }
 
     def _logits(self, X):
         data = self._validate_predict_input(X)
@@ -1390,7 +1434,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         for start in range(0, len(data), _PREDICT_CHUNK):
             chunk = slice(start, start + _PREDICT_CHUNK)
             values, offsets = self._to_ragged(data[chunk], tokenizer, dtype)
-            logits[chunk] = _rnn.predict_logits(params, values, offsets, _PREDICT_CHUNK)
+            logits[chunk] = _rnn.predict_logits(
+                params, values, offsets, _PREDICT_CHUNK, pooling=self._pooling
+            )
         return logits
 
     def decision_function(self, X):

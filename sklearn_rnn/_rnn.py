@@ -145,7 +145,15 @@ def pack(values, offsets, indices):
 
 
 def init_params(
-    rng, n_inputs, hidden_size, n_outputs, *, token_input, dtype=np.float64
+    rng,
+    n_inputs,
+    hidden_size,
+    n_outputs,
+    *,
+    token_input,
+    dtype=np.float64,
+    embedding_size=None,
+    recurrent_init="uniform",
 ):
     """Draw initial parameters.
 
@@ -158,53 +166,159 @@ def init_params(
     tutorial's ``randn / 1000`` makes every hidden state nearly zero and the first
     epochs nearly gradient-free.)
 
+    ``recurrent_init="orthogonal"`` draws ``W_hh`` as a random orthogonal matrix
+    instead (Saxe et al., 2014): all its singular values are 1, so a gradient
+    passing back through ``W_hh`` keeps its norm (only ``tanh'`` shrinks it), which
+    helps a long sequence's early steps to learn.
+
+    With ``embedding_size`` (token input only), a token selects a row of
+    ``W_emb`` (``n_inputs x embedding_size``, fan-in 1), which ``W_xh``
+    (``embedding_size x hidden_size``) maps to the hidden units.
+
     The shapes drawn depend only on the model size, never on the number of samples, so
     the same ``rng`` state gives the same initial model for any training set.
     """
-    fan_in = 1 if token_input else n_inputs
+    embed = token_input and embedding_size is not None
+    rows_xh = embedding_size if embed else n_inputs
+    fan_in = rows_xh if embed or not token_input else 1
     bound_xh = np.sqrt(6.0 / (fan_in + hidden_size))
     bound_hh = 1.0 / np.sqrt(hidden_size)
     bound_hy = np.sqrt(6.0 / (hidden_size + n_outputs))
-    params = {
-        "W_xh": rng.uniform(-bound_xh, bound_xh, (n_inputs, hidden_size)),
-        "W_hh": rng.uniform(-bound_hh, bound_hh, (hidden_size, hidden_size)),
-        "b_h": np.zeros(hidden_size),
-        "W_hy": rng.uniform(-bound_hy, bound_hy, (hidden_size, n_outputs)),
-        "b_y": np.zeros(n_outputs),
-    }
+    params = {"W_xh": rng.uniform(-bound_xh, bound_xh, (rows_xh, hidden_size))}
+    if recurrent_init == "orthogonal":
+        q, r = np.linalg.qr(rng.standard_normal((hidden_size, hidden_size)))
+        # The signs of r's diagonal make q uniformly distributed (Mezzadri, 2007).
+        params["W_hh"] = q * np.where(np.diag(r) < 0, -1.0, 1.0)
+    else:
+        params["W_hh"] = rng.uniform(-bound_hh, bound_hh, (hidden_size, hidden_size))
+    params["b_h"] = np.zeros(hidden_size)
+    params["W_hy"] = rng.uniform(-bound_hy, bound_hy, (hidden_size, n_outputs))
+    params["b_y"] = np.zeros(n_outputs)
+    if embed:
+        bound_emb = np.sqrt(6.0 / (1 + embedding_size))
+        params["W_emb"] = rng.uniform(-bound_emb, bound_emb, (n_inputs, embedding_size))
     return {name: value.astype(dtype, copy=False) for name, value in params.items()}
 
 
-def forward(params, batch):
+POOLINGS = ("last", "mean", "max")
+
+
+class ForwardState:
+    """What :func:`backward` needs from :func:`forward` for one batch.
+
+    Attributes
+    ----------
+    hidden : ndarray of shape (n_steps_total, hidden_size)
+        Every hidden state, packed like ``batch.inputs``.
+    pooled : ndarray of shape (n_sequences, hidden_size)
+        Each sorted sequence's summary (last, mean or max of its hidden states)
+        after output dropout: the input of the output layer.
+    pooling : {"last", "mean", "max"}
+    step_inputs : ndarray or None
+        The vectors multiplied by ``W_xh`` (embeddings or numeric features, after
+        input dropout); None for token input without embedding.
+    input_mask, output_mask : ndarray or None
+        Dropout masks (already divided by the keep probability), or None.
+    """
+
+    __slots__ = (
+        "hidden",
+        "pooled",
+        "pooling",
+        "step_inputs",
+        "input_mask",
+        "output_mask",
+        "max_pooled",
+    )
+
+    def copy(self):
+        """A copy whose ``hidden`` can be consumed by :func:`backward`."""
+        out = ForwardState()
+        for name in self.__slots__:
+            setattr(out, name, getattr(self, name))
+        out.hidden = self.hidden.copy()
+        return out
+
+
+def dropout_mask(rng, shape, rate, dtype):
+    """Inverted-dropout mask: 0 with probability ``rate``, else ``1 / (1 - rate)``."""
+    mask = (rng.random(shape) >= rate).astype(dtype)
+    mask *= 1.0 / (1.0 - rate)
+    return mask
+
+
+def forward(
+    params, batch, *, pooling="last", input_dropout=0.0, output_dropout=0.0, rng=None
+):
     """Run the recurrence over a packed batch.
+
+    Parameters
+    ----------
+    params : dict of ndarray
+    batch : PackedBatch
+    pooling : {"last", "mean", "max"}, default="last"
+        What summarises a sequence for the output layer: its last hidden state, or
+        the mean or element-wise maximum of all its hidden states (zero for an
+        empty sequence in every case).
+    input_dropout, output_dropout : float, default=0.0
+        Dropout rates of the step input vectors (see :class:`ForwardState`) and
+        of the pooled summary; ``rng`` draws the masks.
+    rng : numpy.random.Generator, default=None
 
     Returns
     -------
     logits : ndarray of shape (n_sequences, n_outputs)
         In the caller's order (``batch.order`` undone).
-    hidden : ndarray of shape (n_steps_total, hidden_size)
-        Every hidden state, packed like ``batch.inputs``; needed by :func:`backward`.
+    state : ForwardState
+        Needed by :func:`backward`.
     """
-    hidden, final = _recurrence(params, batch)
-    logits = final @ params["W_hy"] + params["b_y"]
-    return _unsort(logits, batch.order), hidden
+    state = _recurrence(params, batch, pooling, input_dropout, rng)
+    if output_dropout:
+        state.output_mask = dropout_mask(
+            rng, state.pooled.shape, output_dropout, state.pooled.dtype
+        )
+        state.pooled = state.pooled * state.output_mask
+    logits = state.pooled @ params["W_hy"] + params["b_y"]
+    return _unsort(logits, batch.order), state
 
 
-def _recurrence(params, batch):
-    """Every hidden state of a packed batch, and each sorted sequence's last one."""
-    W_hh = params["W_hh"]
-    # The input contribution of every step at once: one gather (tokens) or one matrix
-    # product (numeric), instead of one per step.
+def _step_inputs(params, batch, input_dropout, rng):
+    """The input contribution ``x_t @ W_xh`` of every step (one gather or product),
+    and the state fields backward needs to differentiate it."""
+    W_xh, dtype = params["W_xh"], params["W_hh"].dtype
+    mask = step_inputs = None
+    if batch.is_tokens and "W_emb" not in params:
+        contribution = np.take(W_xh, batch.inputs, axis=0)
+        if input_dropout:
+            mask = dropout_mask(rng, contribution.shape, input_dropout, dtype)
+            contribution *= mask
+        return contribution, None, mask
     if batch.is_tokens:
-        hidden = np.take(params["W_xh"], batch.inputs, axis=0)
+        step_inputs = np.take(params["W_emb"], batch.inputs, axis=0)
     else:
-        hidden = batch.inputs @ params["W_xh"]
+        step_inputs = batch.inputs
+    if input_dropout:
+        mask = dropout_mask(rng, step_inputs.shape, input_dropout, dtype)
+        step_inputs = step_inputs * mask
+    return step_inputs @ W_xh, step_inputs, mask
+
+
+def _recurrence(params, batch, pooling="last", input_dropout=0.0, rng=None):
+    """Every hidden state of a packed batch, and each sorted sequence's summary."""
+    W_hh = params["W_hh"]
+    state = ForwardState()
+    # The input contribution of every step at once: one gather (tokens) or one matrix
+    # product, instead of one per step.
+    hidden, state.step_inputs, state.input_mask = _step_inputs(
+        params, batch, input_dropout, rng
+    )
     hidden += params["b_h"]
 
     # ``hidden`` holds pre-activations and is overwritten step by step with
     # h_t = tanh(pre_t + h_{t-1} @ W_hh); only the batch's active prefix is touched.
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     recurrent = np.empty((batch.n_sequences, W_hh.shape[1]), dtype=hidden.dtype)
+    pooled = None if pooling == "last" else np.zeros_like(recurrent)
     for t in range(len(sizes)):
         start, n = offsets[t], sizes[t]
         block = hidden[start : start + n]
@@ -214,7 +328,32 @@ def _recurrence(params, batch):
             block += recurrent[:n]
         np.tanh(block, out=block)
         _flush_subnormals(block, t)
-    return hidden, _final_states(hidden, batch)
+        _pool_step(pooled, pooling, block, t)
+    state.hidden, state.pooling = hidden, pooling
+    state.output_mask = None
+    state.pooled = _finish_pooling(pooled, pooling, hidden, batch)
+    state.max_pooled = state.pooled if pooling == "max" else None
+    return state
+
+
+def _pool_step(pooled, pooling, h, t):
+    """Fold the states ``h`` of step ``t`` into the running mean or max."""
+    n = len(h)
+    if pooling == "mean":
+        pooled[:n] += h
+    elif pooling == "max":
+        if t:
+            np.maximum(pooled[:n], h, out=pooled[:n])
+        else:
+            pooled[:n] = h
+
+
+def _finish_pooling(pooled, pooling, hidden, batch):
+    if pooling == "last":
+        return _final_states(hidden, batch)
+    if pooling == "mean":
+        pooled /= np.maximum(batch.lengths, 1)[:, np.newaxis]
+    return pooled
 
 
 def _final_states(hidden, batch):
@@ -231,25 +370,23 @@ def _unsort(sorted_rows, order):
     return out
 
 
-def backward(params, batch, hidden, dlogits, *, sparse=False, final=None):
+def backward(params, batch, state, dlogits, *, sparse=False):
     """Backpropagation through time.
 
     Parameters
     ----------
     params : dict of ndarray
     batch : PackedBatch
-    hidden : ndarray
-        The hidden states returned by :func:`forward` for this batch. They are
-        overwritten (with the gradients of the pre-activations): pass a copy to
-        keep them.
+    state : ForwardState
+        What :func:`forward` returned for this batch. Its hidden states are
+        overwritten (with the gradients of the pre-activations): pass
+        ``state.copy()`` to keep them.
     dlogits : ndarray of shape (n_sequences, n_outputs)
         Gradient of the loss with respect to the logits, in the caller's order.
     sparse : bool, default=False
-        For token input, return the gradient of ``W_xh`` as a
-        :class:`RowSparseGradient` (only the rows of the ids read) instead of a
-        dense array.
-    final : ndarray of shape (n_sequences, hidden_size), default=None
-        The last hidden state of each sequence in sorted order, if already known.
+        For token input, return the gradient of the token matrix (``W_xh``, or
+        ``W_emb`` with an embedding) as a :class:`RowSparseGradient` (only the rows
+        of the ids read) instead of a dense array.
 
     Returns
     -------
@@ -258,11 +395,15 @@ def backward(params, batch, hidden, dlogits, *, sparse=False, final=None):
     """
     # dh @ W_hh.T at every step: contiguous, it multiplies ~25% faster at H=64.
     W_hh_T = np.ascontiguousarray(params["W_hh"].T)
+    hidden, pooling = state.hidden, state.pooling
     dz = dlogits[batch.order]
-    if final is None:
-        final = _final_states(hidden, batch)
-    grads = {"W_hy": final.T @ dz, "b_y": dz.sum(axis=0)}
+    grads = {"W_hy": state.pooled.T @ dz, "b_y": dz.sum(axis=0)}
+    # Gradient of the pooled summary (before output dropout).
     dh_out = dz @ params["W_hy"].T
+    if state.output_mask is not None:
+        dh_out *= state.output_mask
+    if pooling == "mean":
+        dh_out /= np.maximum(batch.lengths, 1)[:, np.newaxis]
 
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     n_steps = len(sizes)
@@ -275,19 +416,33 @@ def backward(params, batch, hidden, dlogits, *, sparse=False, final=None):
     dpre = hidden
     # Small batches turn every h into tanh' = 1 - h^2 up front, in two calls
     # instead of two per step; large ones do it block by block while in cache.
-    whole = hidden.size <= _SMALL_STATES
+    # Max pooling compares each step's h with the maximum, so it keeps h.
+    whole = hidden.size <= _SMALL_STATES and pooling != "max"
     if whole:
         np.multiply(hidden, hidden, out=hidden)
         np.subtract(1.0, hidden, out=hidden)
+    if pooling == "max":
+        # Each maximum's gradient goes to one step: the last one reaching it.
+        claimed = np.zeros(dh_out.shape, dtype=bool)
+        hit = np.empty_like(claimed)
+        max_pooled = state.max_pooled
     # dh[i] is dL/dh_t of sorted sequence i at the current step.
     dh = np.zeros_like(dh_out)
     for t in range(n_steps - 1, -1, -1):
         start, n = offsets[t], sizes[t]
-        n_next = sizes[t + 1] if t + 1 < n_steps else 0
-        # Sequences whose last step is t receive the output gradient here; the others
-        # receive only what flows back from step t + 1.
-        dh[n_next:n] = dh_out[n_next:n]
         block = dpre[start : start + n]
+        if pooling == "last":
+            # Sequences whose last step is t receive the output gradient here; the
+            # others receive only what flows back from step t + 1.
+            n_next = sizes[t + 1] if t + 1 < n_steps else 0
+            dh[n_next:n] = dh_out[n_next:n]
+        elif pooling == "mean":
+            dh[:n] += dh_out[:n]
+        else:
+            np.equal(block, max_pooled[:n], out=hit[:n])
+            hit[:n] &= ~claimed[:n]
+            claimed[:n] |= hit[:n]
+            dh[:n] += np.where(hit[:n], dh_out[:n], 0.0)
         if not whole:
             np.multiply(block, block, out=block)
             np.subtract(1.0, block, out=block)
@@ -300,22 +455,33 @@ def backward(params, batch, hidden, dlogits, *, sparse=False, final=None):
     # h_{t-1} @ W_hh for all steps after the first, as one matrix product.
     grads["W_hh"] = previous.T @ dpre[first:]
     grads["b_h"] = dpre.sum(axis=0)
-    if batch.is_tokens:
-        W_xh = params["W_xh"]
-        if W_xh.shape[0] * len(batch.inputs) <= _SMALL_ONE_HOT:
-            # A tiny vocabulary: one matrix product with the one-hot inputs costs
-            # less than the handful of calls that sum the rows by id.
-            one_hot = np.zeros((W_xh.shape[0], len(batch.inputs)), dtype=dpre.dtype)
-            one_hot[batch.inputs, np.arange(len(batch.inputs))] = 1.0
-            grads["W_xh"] = one_hot @ dpre
-        else:
-            grad = _token_gradient(W_xh, batch.inputs, dpre)
-            # A small matrix gains nothing from sparsity, only extra calls.
-            small = W_xh.size <= _SMALL_DENSE
-            grads["W_xh"] = grad if sparse and not small else np.asarray(grad)
+    if state.step_inputs is not None:
+        grads["W_xh"] = state.step_inputs.T @ dpre
+    if not batch.is_tokens:
+        return grads
+    if state.step_inputs is None:
+        # No embedding: the token matrix is W_xh itself.
+        name, drows = "W_xh", dpre
     else:
-        grads["W_xh"] = batch.inputs.T @ dpre
+        name, drows = "W_emb", dpre @ params["W_xh"].T
+    if state.input_mask is not None:
+        drows = drows * state.input_mask
+    grads[name] = _token_matrix_gradient(params[name], batch.inputs, drows, sparse)
     return grads
+
+
+def _token_matrix_gradient(matrix, ids, drows, sparse):
+    """Gradient of a matrix whose rows are selected by ``ids``: the rows of
+    ``drows`` summed by id."""
+    if matrix.shape[0] * len(ids) <= _SMALL_ONE_HOT:
+        # A tiny vocabulary: one matrix product with the one-hot inputs costs
+        # less than the handful of calls that sum the rows by id.
+        one_hot = np.zeros((matrix.shape[0], len(ids)), dtype=drows.dtype)
+        one_hot[ids, np.arange(len(ids))] = 1.0
+        return one_hot @ drows
+    grad = _token_gradient(matrix, ids, drows)
+    # A small matrix gains nothing from sparsity, only extra calls.
+    return grad if sparse and matrix.size > _SMALL_DENSE else np.asarray(grad)
 
 
 # Token weight matrices up to this many elements get dense gradients even when a
@@ -422,14 +588,24 @@ def softmax(logits):
 
 
 def loss_and_gradients(
-    params, batch, y, sample_weight=None, alpha=0.0, *, sparse=False
+    params,
+    batch,
+    y,
+    sample_weight=None,
+    alpha=0.0,
+    *,
+    sparse=False,
+    pooling="last",
+    input_dropout=0.0,
+    output_dropout=0.0,
+    rng=None,
 ):
     """Weighted mean cross-entropy plus L2 penalty, and its gradient.
 
     ``loss = sum_i w_i * -log p_i[y_i] / sum(w) + alpha / 2 * ||W||^2 / sum(w)`` where
-    ``||W||^2`` sums the squares of ``W_xh``, ``W_hh`` and ``W_hy``. Dividing the
-    penalty by the total weight follows scikit-learn's MLP, so ``alpha`` means the same
-    thing for any batch size.
+    ``||W||^2`` sums the squares of the weight matrices (``W_xh``, ``W_hh``,
+    ``W_hy`` and ``W_emb`` if present). Dividing the penalty by the total weight
+    follows scikit-learn's MLP, so ``alpha`` means the same thing for any batch size.
 
     Parameters
     ----------
@@ -441,9 +617,12 @@ def loss_and_gradients(
         Non-negative weights with a positive sum; None means all ones.
     alpha : float, default=0.0
     sparse : bool, default=False
-        For token input, return the gradient of ``W_xh`` as a
+        For token input, return the gradient of the token matrix as a
         :class:`RowSparseGradient` (what training uses; the optimizers and
         :func:`~sklearn_rnn._optimizers.clip_gradients` accept it).
+    pooling, input_dropout, output_dropout, rng
+        As in :func:`forward`. With dropout, the loss and gradients are those of
+        the network with the masks drawn from ``rng``.
 
     Returns
     -------
@@ -452,8 +631,14 @@ def loss_and_gradients(
     proba : ndarray of shape (n_sequences, n_outputs)
         Class probabilities computed on the way (before any update).
     """
-    hidden, final = _recurrence(params, batch)
-    logits = _unsort(final @ params["W_hy"] + params["b_y"], batch.order)
+    logits, state = forward(
+        params,
+        batch,
+        pooling=pooling,
+        input_dropout=input_dropout,
+        output_dropout=output_dropout,
+        rng=rng,
+    )
     n = len(y)
     w = np.ones(n, dtype=logits.dtype) if sample_weight is None else sample_weight
     total = w.sum()
@@ -465,12 +650,14 @@ def loss_and_gradients(
     dlogits = proba.copy()
     dlogits[rows, y] -= 1.0
     dlogits *= (w / total)[:, None]
-    grads = backward(params, batch, hidden, dlogits, sparse=sparse, final=final)
+    grads = backward(params, batch, state, dlogits, sparse=sparse)
 
     if alpha:
         # A Python float keeps float32 weights float32.
         decay = float(alpha / total)
-        for name in WEIGHT_NAMES:
+        for name in WEIGHT_NAMES + ("W_emb",):
+            if name not in params:
+                continue
             loss += 0.5 * alpha * np.vdot(params[name], params[name]) / total
             if isinstance(grads[name], RowSparseGradient):
                 grads[name].decay = decay
@@ -492,7 +679,7 @@ def _add_scaled(out, scale, x, slice_size=65536):
         )
 
 
-def predict_logits(params, values, offsets, chunk_size=1024):
+def predict_logits(params, values, offsets, chunk_size=1024, *, pooling="last"):
     """Logits for every stored sequence, ``chunk_size`` sequences at a time.
 
     Unlike :func:`forward`, which keeps every hidden state for backpropagation,
@@ -509,9 +696,9 @@ def predict_logits(params, values, offsets, chunk_size=1024):
         idx = np.arange(start, min(start + chunk_size, n))
         batch = pack(values, offsets, idx)
         if len(batch.inputs) * n_hidden <= _SMALL_STATES:
-            out[idx] = forward(params, batch)[0]
+            out[idx] = forward(params, batch, pooling=pooling)[0]
         else:
-            out[idx] = _forward_final(params, batch)
+            out[idx] = _forward_final(params, batch, pooling)
     return out
 
 
@@ -519,21 +706,28 @@ def predict_logits(params, values, offsets, chunk_size=1024):
 _SMALL_STATES = 2**18
 
 
-def _forward_final(params, batch):
+def _forward_final(params, batch, pooling="last"):
     """Logits of a packed batch, keeping only the current hidden states."""
     W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
+    W_emb = params.get("W_emb")
     h = np.empty((batch.n_sequences, W_hh.shape[0]), dtype=b_h.dtype)
     pre = np.empty_like(h)
     recurrent = np.empty_like(h)
-    final = np.zeros_like(h)  # empty sequences keep h_0 = 0
+    # Empty sequences keep zero (h_0 for "last").
+    pooled = np.zeros_like(h)
+    if W_emb is not None:
+        embedded = np.empty((batch.n_sequences, W_emb.shape[1]), dtype=b_h.dtype)
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     n_steps = len(sizes)
     for t in range(n_steps):
         start, n = offsets[t], sizes[t]
         inputs = batch.inputs[start : start + n]
-        if batch.is_tokens:
-            # Ids come from the tokenizer, so clipping never changes one; it lets
-            # take write straight into ``pre`` instead of through a buffer.
+        # Ids come from the tokenizer, so clipping never changes one; it lets
+        # take write straight into its output instead of through a buffer.
+        if W_emb is not None:
+            np.take(W_emb, inputs, axis=0, out=embedded[:n], mode="clip")
+            np.matmul(embedded[:n], W_xh, out=pre[:n])
+        elif batch.is_tokens:
             np.take(W_xh, inputs, axis=0, out=pre[:n], mode="clip")
         else:
             np.matmul(inputs, W_xh, out=pre[:n])
@@ -543,8 +737,13 @@ def _forward_final(params, batch):
             pre[:n] += recurrent[:n]
         np.tanh(pre[:n], out=h[:n])
         _flush_subnormals(h[:n], t)
-        # Sorted by length: the sequences past the next step's count end here.
-        n_next = sizes[t + 1] if t + 1 < n_steps else 0
-        final[n_next:n] = h[n_next:n]
-    logits = final @ params["W_hy"] + params["b_y"]
+        if pooling == "last":
+            # Sorted by length: the sequences past the next step's count end here.
+            n_next = sizes[t + 1] if t + 1 < n_steps else 0
+            pooled[n_next:n] = h[n_next:n]
+        else:
+            _pool_step(pooled, pooling, h[:n], t)
+    if pooling == "mean":
+        pooled /= np.maximum(batch.lengths, 1)[:, np.newaxis]
+    logits = pooled @ params["W_hy"] + params["b_y"]
     return _unsort(logits, batch.order)

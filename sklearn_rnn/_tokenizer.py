@@ -278,8 +278,15 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         corpus (after `min_df` and `max_df` filtering). None keeps all of them.
 
     max_len : int, default=None
-        Keep only the first `max_len` tokens of each document when
-        transforming. None keeps all tokens.
+        Keep at most `max_len` tokens of each document when transforming
+        (which ones: `truncation`). None keeps all tokens.
+
+    truncation : {"head", "tail", "head+tail"}, default="head"
+        Which tokens a document longer than `max_len` keeps: its first
+        `max_len` ("head"), its last `max_len` ("tail"), or both ends
+        ("head+tail": the first ``max_len - max_len // 2`` and the last
+        ``max_len // 2``, in order). The end of a text often sums it up (a
+        signature, a verdict, a call to action), which "head" loses.
 
     n_buckets : int, default=None
         If an int, use hashing mode: no vocabulary is learnt and the id of a
@@ -407,6 +414,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         ],
         "max_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "max_len": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "truncation": [StrOptions({"head", "tail", "head+tail"})],
         "n_buckets": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
@@ -422,6 +430,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         max_df=1.0,
         max_features=None,
         max_len=None,
+        truncation="head",
         n_buckets=None,
     ):
         self.analyzer = analyzer
@@ -433,6 +442,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
         self.max_df = max_df
         self.max_features = max_features
         self.max_len = max_len
+        self.truncation = truncation
         self.n_buckets = n_buckets
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -877,13 +887,18 @@ class TextTokenizer(TransformerMixin, BaseEstimator):
             to_ids = functools.partial(map, _HashedIds(self.n_buckets).__getitem__)
 
         max_len = self.max_len
+        if max_len is not None:
+            n_head = {"head": max_len, "tail": 0}.get(
+                self.truncation, max_len - max_len // 2
+            )
+            n_tail = max_len - n_head
         # array.array holds 8 bytes per id, unlike a list of Python ints.
         token_ids = array.array("q")
         offsets = array.array("q", [0])
         end = 0
         for tokens in token_lists:
-            if max_len is not None:
-                tokens = tokens[:max_len]
+            if max_len is not None and len(tokens) > max_len:
+                tokens = tokens[:n_head] + (tokens[-n_tail:] if n_tail else [])
             token_ids.extend(to_ids(tokens))
             end += len(tokens)
             offsets.append(end)

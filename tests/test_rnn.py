@@ -224,13 +224,13 @@ def test_float32_step_flushes_subnormals():
     values = np.array([2] + [0] * 200)
     offsets = np.array([0, len(values)])
     batch = pack(values, offsets, [0])
-    _, hidden = forward(params, batch)
+    _, state = forward(params, batch)
     tiny = np.finfo(np.float32).tiny
-    magnitude = np.abs(hidden)
+    magnitude = np.abs(state.hidden)
     assert magnitude[0].max() > 0.1
     assert not ((magnitude > 0) & (magnitude < tiny)).any()
     assert (magnitude[-1] == 0).all()
-    dh = np.abs(backward(params, batch, hidden, np.ones((1, 2), np.float32))["b_h"])
+    dh = np.abs(backward(params, batch, state, np.ones((1, 2), np.float32))["b_h"])
     assert np.isfinite(dh).all()
 
 
@@ -239,7 +239,8 @@ def test_float32_step_flushes_subnormals():
 
 def test_forward_matches_step_by_step_reference(problem):
     values, offsets, params = problem["values"], problem["offsets"], problem["params"]
-    logits, hidden = forward(params, pack(values, offsets, problem["indices"]))
+    logits, state = forward(params, pack(values, offsets, problem["indices"]))
+    hidden = state.hidden
     assert logits.shape == (len(LENGTHS), N_CLASSES)
     assert hidden.shape == (sum(LENGTHS), HIDDEN)
     for j in range(len(LENGTHS)):
@@ -458,9 +459,9 @@ def test_empty_sequence_logits_equal_output_bias(problem):
     empty = LENGTHS.index(0)
     logits, _ = forward(params, pack(values, offsets, problem["indices"]))
     np.testing.assert_array_equal(logits[empty], params["b_y"])
-    alone, hidden = forward(params, pack(values, offsets, [empty]))
+    alone, state = forward(params, pack(values, offsets, [empty]))
     np.testing.assert_array_equal(alone, params["b_y"][None, :])
-    assert hidden.shape == (0, HIDDEN)
+    assert state.hidden.shape == (0, HIDDEN)
 
 
 def test_batch_of_only_empty_sequences(problem):
@@ -606,8 +607,8 @@ def test_init_params_hidden_states_not_saturated(rng):
     params = init_params(
         np.random.RandomState(0), N_VOCAB, 32, N_CLASSES, token_input=True
     )
-    _, hidden = forward(params, pack(values, offsets, np.arange(20)))
-    mean_abs = np.abs(hidden).mean()
+    _, state = forward(params, pack(values, offsets, np.arange(20)))
+    mean_abs = np.abs(state.hidden).mean()
     assert 0.1 < mean_abs < 0.9
 
 
@@ -673,15 +674,16 @@ def test_backward_is_linear_in_dlogits(problem, rng):
     """backward() is the transpose Jacobian: linear in the upstream gradient."""
     params = problem["params"]
     batch = pack(problem["values"], problem["offsets"], problem["indices"])
-    _, hidden = forward(params, batch)
-    hidden_copy = hidden.copy()
+    _, state = forward(params, batch)
+    hidden_copy = state.hidden.copy()
     d1 = rng.normal(size=(len(LENGTHS), N_CLASSES))
     d2 = rng.normal(size=(len(LENGTHS), N_CLASSES))
     # backward() consumes the hidden states, so each call gets its own copy.
-    g1 = backward(params, batch, hidden.copy(), d1)
-    g2 = backward(params, batch, hidden.copy(), d2)
-    g12 = backward(params, batch, hidden.copy(), 2.0 * d1 - d2)
-    np.testing.assert_array_equal(hidden, hidden_copy)  # hidden is not overwritten
+    g1 = backward(params, batch, state.copy(), d1)
+    g2 = backward(params, batch, state.copy(), d2)
+    g12 = backward(params, batch, state.copy(), 2.0 * d1 - d2)
+    # state.copy() leaves the original hidden states alone.
+    np.testing.assert_array_equal(state.hidden, hidden_copy)
     for name in PARAM_NAMES:
         np.testing.assert_allclose(
             g12[name], 2.0 * g1[name] - g2[name], rtol=1e-10, atol=1e-13

@@ -414,6 +414,7 @@ def test_fit_filter_removes_everything(params):
         ({"max_features": 0}, "max_features"),
         ({"max_len": 0}, "max_len"),
         ({"max_len": 2.0}, "max_len"),
+        ({"truncation": "middle"}, "truncation"),
         ({"n_buckets": 0}, "n_buckets"),
         ({"n_buckets": 10.0}, "n_buckets"),
     ],
@@ -437,6 +438,7 @@ def test_clone_get_params_set_params():
         "max_df": 1.0,
         "max_features": None,
         "max_len": 5,
+        "truncation": "head",
         "n_buckets": None,
     }
     cloned = clone(tokenizer.fit(["aa bb", "ab"]))
