@@ -36,6 +36,13 @@ _WEIGHT_ATTRIBUTES = {
     "W_emb": "embedding_weights_",
 }
 
+# early_stopping="auto" sets aside a validation set from this many samples on: then
+# it holds 100 or more samples (at the default validation_fraction), enough to
+# judge, and the corpus is large enough to spare them. On a few dozen samples a
+# validation set is too small to tell a better epoch from noise, and the samples
+# are worth more for training.
+_AUTO_EARLY_STOPPING_SAMPLES = 1000
+
 # Sequences tokenized and run together at prediction time: bounds memory for any
 # number of samples (prediction keeps one hidden state per sequence, not per step).
 _PREDICT_CHUNK = 1024
@@ -483,6 +490,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
         "pooling": [StrOptions(set(_rnn.POOLINGS))],
+        "max_len": [Interval(Integral, 1, None, closed="left"), None],
+        "truncation": [StrOptions(set(_rnn.TRUNCATIONS))],
         "recurrent_init": [StrOptions({"uniform", "orthogonal"})],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -498,7 +507,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -529,6 +538,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         hidden_size=64,
         embedding_size=None,
         pooling="last",
+        max_len=None,
+        truncation="head",
         recurrent_init="uniform",
         input_dropout=0.0,
         dropout=0.0,
@@ -564,6 +575,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         self.hidden_size = hidden_size
         self.embedding_size = embedding_size
         self.pooling = pooling
+        self.max_len = max_len
+        self.truncation = truncation
         self.recurrent_init = recurrent_init
         self.input_dropout = input_dropout
         self.dropout = dropout
@@ -664,11 +677,22 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         values = np.ascontiguousarray(X).reshape(n * n_steps, n_feat)
         return values, np.arange(n + 1, dtype=np.intp) * n_steps
 
-    def _to_ragged(self, data, tokenizer, dtype):
+    def _to_ragged(self, data, tokenizer, dtype, reading=None):
+        """Sequences as ragged storage, cut to ``max_len`` steps.
+
+        ``reading`` is the (max_len, truncation) to apply: the parameters' values
+        when training, the fitted ones when predicting.
+        """
         if tokenizer is None:
             values, offsets = self._numeric_to_ragged(data)
-            return values.astype(dtype, copy=False), offsets
-        return tokenizer.transform_ragged(data)
+            values = values.astype(dtype, copy=False)
+        else:
+            values, offsets = tokenizer.transform_ragged(data)
+        return self._truncate((values, offsets), reading)
+
+    def _truncate(self, ragged, reading=None):
+        max_len, keep = reading or (self.max_len, self.truncation)
+        return _rnn.truncate(*ragged, max_len, keep)
 
     def _float_dtype(self):
         """The computation dtype asked for by the ``dtype`` parameter."""
@@ -862,7 +886,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
 
         rng = check_random_state(self.random_state)
         valid = None
-        if self.early_stopping:
+        if self._uses_early_stopping(len(y_idx)):
             train_idx, valid_idx = self._validation_split(y_idx, rng)
             valid = [_take(data, valid_idx), y_idx[valid_idx]]
             valid += [
@@ -884,6 +908,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
             params = self._init_params(rng, n_inputs, mode)
         dtype = params["W_xh"].dtype
+        if ragged is not None:
+            ragged = self._truncate(ragged)
         values, offsets = ragged or self._to_ragged(data, tokenizer, dtype)
         if valid is not None:
             valid[0:1] = self._to_ragged(valid[0], tokenizer, dtype)
@@ -1015,6 +1041,8 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             tokenizer = self.__dict__.get("tokenizer_")
             params = self._continued_params("partial_fit")
             optimizer = self._continued_optimizer(params)
+        if ragged is not None:
+            ragged = self._truncate(ragged)
         values, offsets = ragged or self._to_ragged(
             data, tokenizer, params["W_xh"].dtype
         )
@@ -1069,7 +1097,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             else:
                 # A refit without an embedding must not keep an old one.
                 self.__dict__.pop(attr, None)
+        # How the model reads a sequence, as trained; parameters changed later
+        # take effect at the next fit, as in any scikit-learn estimator.
         self._pooling = self.pooling
+        self._reading = (self.max_len, self.truncation)
         self.history_ = self.history_ + result["records"]
         self.loss_curve_ = self.loss_curve_ + [
             r["train_loss"] for r in result["records"]
@@ -1115,6 +1146,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             token_matrix = params["W_emb" if "W_emb" in params else "W_xh"]
             token_matrix[[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = 0.0
         return params
+
+    def _uses_early_stopping(self, n_samples):
+        if self.early_stopping == "auto":
+            return n_samples >= _AUTO_EARLY_STOPPING_SAMPLES
+        return bool(self.early_stopping)
 
     def _embedding_size(self, mode):
         """The embedding size in effect: embeddings are for token input only."""
@@ -1433,7 +1469,9 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         # chunk whatever the number of documents.
         for start in range(0, len(data), _PREDICT_CHUNK):
             chunk = slice(start, start + _PREDICT_CHUNK)
-            values, offsets = self._to_ragged(data[chunk], tokenizer, dtype)
+            values, offsets = self._to_ragged(
+                data[chunk], tokenizer, dtype, self._reading
+            )
             logits[chunk] = _rnn.predict_logits(
                 params, values, offsets, _PREDICT_CHUNK, pooling=self._pooling
             )

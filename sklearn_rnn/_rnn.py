@@ -144,6 +144,34 @@ def pack(values, offsets, indices):
     return batch
 
 
+TRUNCATIONS = ("head", "tail", "head+tail")
+
+
+def truncate(values, offsets, max_len, keep="head"):
+    """Cut every stored sequence longer than ``max_len`` down to ``max_len`` steps.
+
+    ``keep`` says which: the first steps ("head"), the last ("tail"), or the first
+    ``max_len - max_len // 2`` and the last ``max_len // 2`` ("head+tail"), in
+    order. Returns new ``(values, offsets)``; the inputs are returned as they are
+    when nothing is longer than ``max_len`` (or ``max_len`` is None).
+    """
+    lengths = np.diff(offsets)
+    if max_len is None or not len(lengths) or lengths.max() <= max_len:
+        return values, offsets
+    kept = np.minimum(lengths, max_len)
+    new_offsets = np.zeros_like(offsets)
+    np.cumsum(kept, out=new_offsets[1:])
+    # Position of every kept step within its new sequence, and its sequence.
+    seq = np.repeat(np.arange(len(kept)), kept)
+    pos = np.arange(new_offsets[-1]) - new_offsets[seq]
+    n_head = {"head": max_len, "tail": 0}.get(keep, max_len - max_len // 2)
+    # Steps past the head count come from the end of the original sequence.
+    from_end = pos >= n_head
+    source = offsets[seq] + pos
+    source[from_end] += (lengths - kept)[seq[from_end]]
+    return np.take(values, source, axis=0), new_offsets
+
+
 def init_params(
     rng,
     n_inputs,
