@@ -23,6 +23,8 @@ from sklearn_rnn import TextRNNClassifier
 
 SETTINGS = {
     "defaults": {},
+    "pooling='last'": {"pooling": "last"},
+    "pooling='max'": {"pooling": "max"},
     "learning_rate_init=3e-3": {"learning_rate_init": 3e-3},
     "learning_rate_init=1e-3": {"learning_rate_init": 1e-3},
     "hidden_size=32": {"hidden_size": 32},

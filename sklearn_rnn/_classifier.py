@@ -261,6 +261,44 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         input.
     hidden_size : int, default=64
         Number of units of the hidden state.
+    embedding_size : int or None, default=None
+        Text input only. None: each token id selects a row of ``W_xh`` directly
+        (an embedding of size ``hidden_size``, the tutorial's model). An int ``E``:
+        each id selects a row of an ``n_ids x E`` embedding, which ``W_xh``
+        (``E x hidden_size``) maps to the hidden units; a small ``E`` makes far
+        fewer weights for a large vocabulary. Ignored for numeric input.
+    pooling : {"auto", "mean", "max", "last"}, default="auto"
+        What summarises a sequence for the output layer: the mean of its hidden
+        states, their element-wise maximum, or its last hidden state (the
+        tutorial's). With "last", what a long text said early must survive every
+        later step; the mean or the maximum lets every step speak to the output
+        directly. "auto" means "mean" for text and "max" for numeric input, the
+        best of the three in measurements on text (SpamAssassin: 0.94-0.96 test
+        accuracy, against 0.89-0.95 for "max" and 0.78 for "last") and on
+        numeric sequences (digits: "max" 0.98, "last" 0.97, "mean" 0.94, where
+        "mean" also trained unstably at the default learning rate); see the
+        README's accuracy section.
+    max_len : int or None, default=None
+        Read at most ``max_len`` steps of each sequence (tokens of a document, or
+        time steps of numeric input), in ``fit`` and in prediction; which steps:
+        ``truncation``. None reads whole sequences. Shorter reading makes long
+        documents cheaper (fit time is proportional to the steps read).
+    truncation : {"head", "tail", "head+tail"}, default="head"
+        Which steps a sequence longer than ``max_len`` keeps: its first
+        ``max_len``, its last ``max_len``, or the first ``max_len - max_len // 2``
+        and the last ``max_len // 2``.
+    recurrent_init : {"uniform", "orthogonal"}, default="uniform"
+        Initial ``W_hh``: uniform in ``±1/sqrt(hidden_size)`` (PyTorch's scheme),
+        or a random orthogonal matrix, which keeps the norm of a gradient flowing
+        back through ``W_hh`` and can help long sequences.
+    input_dropout : float in [0, 1), default=0.0
+        During training only, zero each element of each step's input vector (the
+        token's embedding row, or the numeric features) with this probability,
+        scaling the rest by ``1 / (1 - input_dropout)``; a new mask per batch.
+    dropout : float in [0, 1), default=0.0
+        The same for the pooled summary fed to the output layer. Dropout makes
+        the training loss noisy, which the ``tol`` stopping rule on the training
+        loss can mistake for a plateau: use it with early stopping.
     solver : {"adam", "sgd"}, default="adam"
         Update rule. "sgd" uses ``momentum`` and ``nesterovs_momentum``; "adam" uses
         ``beta_1``, ``beta_2`` and ``epsilon``.
@@ -289,8 +327,10 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         loss, or the validation loss when ``early_stopping=True``.
     n_iter_no_change : int, default=10
         Number of epochs without ``tol`` improvement before training stops.
-    early_stopping : bool, default=False
-        Set aside ``validation_fraction`` of the training data (stratified by class,
+    early_stopping : bool or "auto", default="auto"
+        "auto" means True when ``fit`` gets at least 1,000 samples (of non-zero
+        weight), False below: a few dozen samples make a validation set too small
+        to judge by and are worth more for training. True: set aside ``validation_fraction`` of the training data (stratified by class,
         drawn from ``random_state``), watch the loss on it after every epoch, stop
         when it has not improved by ``tol`` for ``n_iter_no_change`` epochs, and end
         with the weights of the epoch with the lowest validation loss (not those of
@@ -389,13 +429,19 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         the vocabulary size (number of token ids) for text.
     input_weights_ : ndarray of shape (n_step_features_, hidden_size)
         ``W_xh``: row ``i`` is the input contribution of token id ``i`` (text) or of
-        feature ``i`` (numeric).
+        feature ``i`` (numeric). With ``embedding_size``, of shape
+        ``(embedding_size, hidden_size)``: row ``i`` is the contribution of
+        embedding unit ``i``.
+    embedding_weights_ : ndarray of shape (n_step_features_, embedding_size)
+        ``W_emb``: row ``i`` is the embedding of token id ``i``. Only with
+        ``embedding_size`` set and text input.
     recurrent_weights_ : ndarray of shape (hidden_size, hidden_size)
         ``W_hh``, from the previous hidden state to the next.
     hidden_bias_ : ndarray of shape (hidden_size,)
         ``b_h``.
     output_weights_ : ndarray of shape (hidden_size, n_classes)
-        ``W_hy``, from the final hidden state to the class logits.
+        ``W_hy``, from the pooled hidden states (see ``pooling``) to the class
+        logits.
     output_bias_ : ndarray of shape (n_classes,)
         ``b_y``.
     loss_curve_ : list of float
@@ -489,7 +535,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         "tokenizer": [HasMethods(["fit", "transform_ragged"]), None],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
-        "pooling": [StrOptions(set(_rnn.POOLINGS))],
+        "pooling": [StrOptions({"auto", *_rnn.POOLINGS})],
         "max_len": [Interval(Integral, 1, None, closed="left"), None],
         "truncation": [StrOptions(set(_rnn.TRUNCATIONS))],
         "recurrent_init": [StrOptions({"uniform", "orthogonal"})],
@@ -537,7 +583,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         *,
         hidden_size=64,
         embedding_size=None,
-        pooling="last",
+        pooling="auto",
         max_len=None,
         truncation="head",
         recurrent_init="uniform",
@@ -552,7 +598,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         alpha=1e-4,
         class_weight=None,
@@ -858,6 +904,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight):
         warm = self.warm_start and self._is_fitted()
         mode, data, y = self._validate_fit_input(X, y, reset=not warm)
+        self._pooling = self._resolve_pooling(mode)
         sample_weight = _check_sample_weight(sample_weight, len(y))
         check_classification_targets(y)
         data, y, sample_weight = self._drop_zero_weight(
@@ -1015,6 +1062,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 "dict {label: weight}."
             )
         mode, data, y = self._validate_fit_input(X, y, reset=first)
+        self._pooling = self._resolve_pooling(mode)
         sample_weight = _check_sample_weight(sample_weight, len(y))
         check_classification_targets(y)
         data, y, sample_weight = self._drop_zero_weight(
@@ -1099,7 +1147,6 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 self.__dict__.pop(attr, None)
         # How the model reads a sequence, as trained; parameters changed later
         # take effect at the next fit, as in any scikit-learn estimator.
-        self._pooling = self.pooling
         self._reading = (self.max_len, self.truncation)
         self.history_ = self.history_ + result["records"]
         self.loss_curve_ = self.loss_curve_ + [
@@ -1146,6 +1193,11 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
             token_matrix = params["W_emb" if "W_emb" in params else "W_xh"]
             token_matrix[[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = 0.0
         return params
+
+    def _resolve_pooling(self, mode):
+        if self.pooling == "auto":
+            return "mean" if mode == "text" else "max"
+        return self.pooling
 
     def _uses_early_stopping(self, n_samples):
         if self.early_stopping == "auto":
@@ -1369,7 +1421,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight=None if weights is None else weights[idx],
                 alpha=self.alpha,
                 sparse=True,
-                pooling=self.pooling,
+                pooling=self._pooling,
                 input_dropout=self.input_dropout,
                 output_dropout=self.dropout,
                 rng=rng,
@@ -1418,7 +1470,7 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
         """Validation (loss, accuracy) of ``params``."""
         values, offsets, y, loss_weights, score_weights = valid
         logits = _rnn.predict_logits(
-            params, values, offsets, _PREDICT_CHUNK, pooling=self.pooling
+            params, values, offsets, _PREDICT_CHUNK, pooling=self._pooling
         )
         nll = -_rnn.log_softmax(logits)[np.arange(len(y)), y]
         correct = logits.argmax(axis=1) == y

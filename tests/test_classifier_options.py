@@ -236,3 +236,28 @@ def test_early_stopping_auto_depends_on_the_number_of_samples():
     weights[0] = 0.0
     weighted = small(early_stopping="auto", max_iter=2).fit(X, y, sample_weight=weights)
     assert weighted.validation_scores_ is None
+
+
+def test_auto_pooling_is_mean_for_text_and_max_for_numeric(sentiment):
+    X, y, X_test, _ = sentiment
+    auto = small().fit(X, y).predict_proba(X_test)
+    mean = small(pooling="mean").fit(X, y).predict_proba(X_test)
+    np.testing.assert_array_equal(auto, mean)
+    rng = np.random.default_rng(0)
+    Xn = rng.normal(size=(30, 5, 2))
+    yn = (Xn[:, -1, 0] > 0).astype(int)
+    auto = small().fit(Xn, yn).predict_proba(Xn)
+    np.testing.assert_array_equal(
+        auto, small(pooling="max").fit(Xn, yn).predict_proba(Xn)
+    )
+    assert not np.allclose(auto, small(pooling="mean").fit(Xn, yn).predict_proba(Xn))
+
+
+def test_defaults_reproduce_the_tutorial_result(sentiment):
+    """The issue's bar: test accuracy 1.000 for at least 9 of random_state 0..9."""
+    X, y, X_test, y_test = sentiment
+    scores = [
+        TextRNNClassifier(random_state=seed).fit(X, y).score(X_test, y_test)
+        for seed in range(10)
+    ]
+    assert sum(score == 1.0 for score in scores) >= 9, scores
