@@ -411,11 +411,14 @@ class PerSampleRNN:
     the tutorial does), backpropagation through time per sequence, gradients summed
     over the whole training set for one full-batch update: what the default
     ``batch_size="auto"`` does on 58 samples. The same model (tanh, zero initial
-    state, softmax on the last state), loss (mean cross-entropy plus
+    state, softmax on the mean of the hidden states, the default for text, or on
+    the last one with ``pooling="last"``), loss (mean cross-entropy plus
     ``alpha / 2 * ||W||^2 / n``), global-norm clipping and Adam.
     """
 
-    def __init__(self, n_tokens, hidden, n_classes, seed, *, lr=1e-2, alpha=1e-4):
+    def __init__(
+        self, n_tokens, hidden, n_classes, seed, *, pooling, lr=1e-2, alpha=1e-4
+    ):
         # The classifier's initialisation scheme and the same draws in the same
         # order, so that both start from identical weights.
         # Glorot-uniform with fan-in 1 for W_xh (a one-hot step activates one
@@ -434,6 +437,7 @@ class PerSampleRNN:
         # Padding and unknown ids start at zero: an unseen word is a neutral step.
         self.p["W_xh"][:2] = 0.0
         self.n_tokens, self.lr, self.alpha = n_tokens, lr, alpha
+        self.pooling = pooling
         self.m = {k: np.zeros_like(v) for k, v in self.p.items()}
         self.v = {k: np.zeros_like(v) for k, v in self.p.items()}
         self.t = 0
@@ -446,11 +450,15 @@ class PerSampleRNN:
             x[token] = 1.0
             hs.append(np.tanh(x @ p["W_xh"] + hs[-1] @ p["W_hh"] + p["b_h"]))
             xs.append(x)
-        logits = hs[-1] @ p["W_hy"] + p["b_y"]
-        return xs, hs, logits
+        if self.pooling == "mean":
+            summary = np.mean(hs[1:], axis=0) if xs else hs[0]
+        else:
+            summary = hs[-1]
+        logits = summary @ p["W_hy"] + p["b_y"]
+        return xs, hs, summary, logits
 
     def predict(self, sequences):
-        return np.array([self._forward(ids)[2].argmax() for ids in sequences])
+        return np.array([self._forward(ids)[3].argmax() for ids in sequences])
 
     def epoch(self, sequences, y, clip_norm=5.0):
         """One full-batch update; returns the loss before it."""
@@ -458,16 +466,21 @@ class PerSampleRNN:
         grads = {k: np.zeros_like(v) for k, v in p.items()}
         loss = 0.0
         for ids, label in zip(sequences, y, strict=True):
-            xs, hs, logits = self._forward(ids)
+            xs, hs, summary, logits = self._forward(ids)
             prob = np.exp(logits - logits.max())
             prob /= prob.sum()
             loss -= np.log(prob[label])
             dz = prob
             dz[label] -= 1.0
-            grads["W_hy"] += np.outer(hs[-1], dz)
+            grads["W_hy"] += np.outer(summary, dz)
             grads["b_y"] += dz
-            dh = p["W_hy"] @ dz
+            d_summary = p["W_hy"] @ dz
+            # Mean pooling: every step receives 1/length of the summary's gradient.
+            mean = self.pooling == "mean"
+            d_step = d_summary / max(len(xs), 1) if mean else 0.0
+            dh = np.zeros_like(d_summary) if mean else d_summary
             for t in range(len(xs) - 1, -1, -1):
+                dh = dh + d_step
                 da = (1.0 - hs[t + 1] ** 2) * dh
                 grads["W_xh"] += np.outer(xs[t], da)
                 grads["W_hh"] += np.outer(hs[t], da)
@@ -507,7 +520,9 @@ def train_per_sample(clf, X, y, X_test, y_test):
         return [ids[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 
     train, test = sequences(X), sequences(X_test)
-    model = PerSampleRNN(tok.vocabulary_size_, clf.hidden_size, 2, seed=0)
+    model = PerSampleRNN(
+        tok.vocabulary_size_, clf.hidden_size, 2, seed=0, pooling=clf._pooling
+    )
     losses, seconds = [], 0.0
     accuracy = 0.0
     for epoch in range(1, 2 * clf.n_iter_ + 1):
@@ -550,7 +565,8 @@ def seed_dataset(budget, repeats):
         ],
     )
     print(
-        f"Both with random_state=0, hidden_size={clf.hidden_size}, vocabulary "
+        f"Both with random_state=0, {clf._pooling} pooling (the default for "
+        f"text), hidden_size={clf.hidden_size}, vocabulary "
         f"{clf.tokenizer_.vocabulary_size_} ids, Adam lr 1e-2 on full batches of "
         f"{len(X)}, clip norm 5, alpha 1e-4. Same initial weights: the training "
         f"losses of the two agree within {gap:.1e} over {shared} epochs. Ours: the "
@@ -585,6 +601,10 @@ def child_fit_ours(dtype, epochs):
     docs, y = synthetic_corpus()
     clf = TextRNNClassifier(
         hidden_size=64,
+        # The model of the torch side (last hidden state) and, as skorch with
+        # train_split=None, no validation split.
+        pooling="last",
+        early_stopping=False,
         batch_size=32,
         max_iter=int(epochs),
         n_iter_no_change=10**6,  # never stop early: run every epoch
