@@ -15,7 +15,7 @@ def expected_failed_checks(estimator):
             "check_sample_weight_equivalence_on_dense_data": (
                 "The check compares weighted and repeated fits with rtol=1e-7, the "
                 "size of float32 rounding itself: after one epoch the fits differ by "
-                "6e-8, and 90 epochs amplify that (test_classifier.py checks the "
+                "6e-8, and the following epochs amplify that (test_classifier.py checks the "
                 "one-epoch equivalence in float32; the float64 default passes)."
             )
         }
@@ -28,6 +28,10 @@ def expected_failed_checks(estimator):
         TextRNNClassifier(solver="sgd"),
         TextRNNClassifier(clip_value=1.0, clip_norm=None, hidden_size=16),
         TextRNNClassifier(dtype="float32"),
+        # The tutorial's model and the other options that keep fits deterministic
+        # functions of the data (dropout masks depend on the batch layout).
+        TextRNNClassifier(pooling="last", recurrent_init="orthogonal", max_len=20),
+        TextRNNClassifier(pooling="mean", embedding_size=8, hidden_size=16),
     ],
     expected_failed_checks=expected_failed_checks,
 )
