@@ -24,7 +24,7 @@ from sklearn_rnn import TextRNNClassifier
 SETTINGS = {
     "defaults": {},
     "pooling='last'": {"pooling": "last"},
-    "pooling='max'": {"pooling": "max"},
+    "pooling='mean'": {"pooling": "mean"},
     "learning_rate_init=3e-3": {"learning_rate_init": 3e-3},
     "learning_rate_init=1e-3": {"learning_rate_init": 1e-3},
     "hidden_size=32": {"hidden_size": 32},

@@ -330,11 +330,12 @@ class TextRNNClassifier(ClassifierMixin, BaseEstimator):
     early_stopping : bool or "auto", default="auto"
         "auto" means True when ``fit`` gets at least 1,000 samples (of non-zero
         weight), False below: a few dozen samples make a validation set too small
-        to judge by and are worth more for training. True: set aside ``validation_fraction`` of the training data (stratified by class,
-        drawn from ``random_state``), watch the loss on it after every epoch, stop
-        when it has not improved by ``tol`` for ``n_iter_no_change`` epochs, and end
-        with the weights of the epoch with the lowest validation loss (not those of
-        the last epoch). The validation loss is watched rather than the accuracy
+        to judge by and are worth more for training. True: set aside
+        ``validation_fraction`` of the training data (stratified by class, drawn
+        from ``random_state``), watch the loss on it after every epoch, stop when it
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs, and end with
+        the weights of the epoch with the lowest validation loss (not those of the
+        last epoch). The validation loss is watched rather than the accuracy
         because it changes with every improvement of the probabilities, while the
         accuracy of a small validation set moves in coarse steps and ties often.
         Text vocabulary is learnt from the training part only, so validation

@@ -15,8 +15,9 @@ def expected_failed_checks(estimator):
             "check_sample_weight_equivalence_on_dense_data": (
                 "The check compares weighted and repeated fits with rtol=1e-7, the "
                 "size of float32 rounding itself: after one epoch the fits differ by "
-                "6e-8, and the following epochs amplify that (test_classifier.py checks the "
-                "one-epoch equivalence in float32; the float64 default passes)."
+                "6e-8, and the following epochs amplify that (test_classifier.py "
+                "checks the one-epoch equivalence in float32; the float64 default "
+                "passes)."
             )
         }
     return {}
