@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
 
 from . import _rnn
 from ._optimizers import SGD, Adam, clip_gradients
+from ._persistence import VersionedStateMixin
 from ._tokenizer import TextTokenizer, check_documents
 
 # Public fitted attribute holding each parameter of the recurrent math.
@@ -238,7 +239,7 @@ def _is_empty_1d(X):
     return getattr(X, "shape", None) == (0,)
 
 
-class TextRNNClassifier(ClassifierMixin, BaseEstimator):
+class TextRNNClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     """Recurrent neural network classifier for raw text and numeric sequences.
 
     A vanilla (Elman, tanh) many-to-one recurrent network: each sequence is read one

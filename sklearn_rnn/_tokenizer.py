@@ -17,6 +17,8 @@ from sklearn.utils import murmurhash3_32
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._persistence import VersionedStateMixin
+
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
 
 _repr = reprlib.Repr()
@@ -226,7 +228,7 @@ class _HashedIds(dict):
         return token_id
 
 
-class TextTokenizer(TransformerMixin, BaseEstimator):
+class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Map raw text documents to sequences of integer token ids.
 
     Each document is split into tokens (words or characters) with
