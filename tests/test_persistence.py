@@ -226,3 +226,42 @@ def test_grid_search_in_parallel_equals_sequential(sentiment):
         sequential.best_estimator_.input_weights_,
         parallel.best_estimator_.input_weights_,
     )
+
+
+# -------------------------------------------------------------------- skops
+SKOPS_CASES = {
+    "text": ({}, "text"),
+    "hashing": ({"tokenizer": TextTokenizer(n_buckets=64)}, "text"),
+    "embedding+sgd": ({"embedding_size": 4, "solver": "sgd"}, "text"),
+    "numeric float32": ({"dtype": "float32"}, "numeric"),
+}
+
+
+@pytest.mark.parametrize("case", SKOPS_CASES)
+def test_skops_round_trip_trusts_only_this_package(case, sentiment, numeric, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    params, kind = SKOPS_CASES[case]
+    X, y = (sentiment[0], sentiment[1]) if kind == "text" else numeric
+    model = TextRNNClassifier(hidden_size=8, max_iter=5, random_state=0, **params)
+    model.fit(X, y)
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted
+    assert set(untrusted) <= set(sklearn_rnn.SKOPS_TRUSTED_TYPES)
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        sio.load(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        loaded = sio.load(path, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.get_params().keys() == model.get_params().keys()
+
+
+def test_skops_trusted_types_name_real_classes():
+    import importlib
+
+    for name in sklearn_rnn.SKOPS_TRUSTED_TYPES:
+        module, _, qualname = name.rpartition(".")
+        assert module.startswith("sklearn_rnn.")
+        assert isinstance(getattr(importlib.import_module(module), qualname), type)
