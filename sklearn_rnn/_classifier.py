@@ -58,6 +58,38 @@ _AUTO_THREADED_HIDDEN_SIZE = 256
 _BUCKET_POOL = 8
 
 
+def _check_label_types(y):
+    """Refuse labels that mix strings with numbers.
+
+    Converting such labels to one array type would silently turn the number 1 into
+    the string "1", and predictions would come back as strings.
+    """
+    if y is None or isinstance(y, (str, bytes)):
+        return
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "O") != "O":
+        return
+    try:
+        values = list(y)
+    except TypeError:
+        return
+    kinds = set()
+    for value in values:
+        if isinstance(value, str):
+            kinds.add("str")
+        elif isinstance(value, (Real, np.number, np.bool_)):
+            kinds.add("number")
+    if len(kinds) > 1:
+        examples = {}
+        for value in values:
+            examples.setdefault(isinstance(value, str), value)
+        raise ValueError(
+            "y mixes label types: strings and numbers (e.g. "
+            f"{examples[True]!r} and {examples[False]!r}). Use one type for all "
+            "labels, e.g. y = [str(label) for label in y]."
+        )
+
+
 def _as_documents(X):
     """Tell raw text from numeric sequences (see CHECKS.md's dispatch rule).
 
@@ -67,10 +99,15 @@ def _as_documents(X):
     holds strings, bytes or None where documents would be: numbers never come that
     way, so it can only be text gone wrong.
     """
-    if isinstance(X, (str, bytes)):
+    if isinstance(X, str):
         raise ValueError(
             "Iterable over raw text documents expected, string object received. "
             "Wrap a single document in a list: [text]."
+        )
+    if isinstance(X, bytes):
+        raise ValueError(
+            "Iterable over raw text documents expected, bytes object received. "
+            "Decode it to str and wrap it in a list: [data.decode('utf-8')]."
         )
     if hasattr(X, "tocsr") or hasattr(X, "__sparse__"):
         return None  # sparse: the numeric path rejects it with scikit-learn's error
@@ -672,6 +709,7 @@ class TextRNNClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         the estimator except what ``validate_data`` records (``n_features_in_``,
         ``feature_names_in_``), which the callers restore on error.
         """
+        _check_label_types(y)
         docs = _as_documents(X)
         if not reset:
             fitted_on_text = self.input_mode_ == "text"
@@ -691,7 +729,19 @@ class TextRNNClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "Found 0 samples: X is empty. Pass at least two documents or sequences."
             )
-        X, y = validate_data(self, X, y, reset=reset, dtype=np.float64, allow_nd=True)
+        try:
+            X, y = validate_data(
+                self, X, y, reset=reset, dtype=np.float64, allow_nd=True
+            )
+        except ValueError as exc:
+            if "could not convert string to float" not in str(exc):
+                raise
+            raise ValueError(
+                f"X holds strings but is not 1-D text: got {_describe(X)}. Text must "
+                "be a 1-D list, array or Series with one str document per sample "
+                "(join the columns of a table into one document); numeric sequences "
+                "must hold numbers."
+            ) from exc
         X = self._as_3d(X)
         if not reset and X.shape[2] != self.n_step_features_:
             raise ValueError(
