@@ -1613,7 +1613,8 @@ class TextRNNClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        return _rnn.softmax(self._logits(X))
+        # The logits are this call's own array: no second n_samples-sized one.
+        return _rnn.softmax(self._logits(X), overwrite=True)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities.

@@ -607,9 +607,17 @@ def log_softmax(logits):
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax(logits):
-    """Numerically stable softmax over the last axis (no overflow for large logits)."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+def softmax(logits, *, overwrite=False):
+    """Numerically stable softmax over the last axis (no overflow for large logits).
+
+    With ``overwrite=True`` the result is computed in ``logits`` itself (a float
+    array the caller no longer needs), with no second array of its size.
+    """
+    if overwrite:
+        shifted = logits
+        shifted -= logits.max(axis=-1, keepdims=True)
+    else:
+        shifted = logits - logits.max(axis=-1, keepdims=True)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=-1, keepdims=True)
     return shifted

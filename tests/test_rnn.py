@@ -425,6 +425,14 @@ def test_softmax_stable_for_huge_logits():
     )
 
 
+def test_softmax_in_place_equals_a_copy():
+    z = HUGE_LOGITS.copy()
+    expected = softmax(z)
+    out = softmax(z, overwrite=True)
+    assert out is z
+    np.testing.assert_array_equal(out, expected)
+
+
 def test_softmax_last_axis_of_1d_and_3d_arrays(rng):
     z = rng.normal(size=(2, 3, 4)) * 50
     p = softmax(z)
