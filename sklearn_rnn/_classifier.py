@@ -8,7 +8,13 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    TransformerMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -276,7 +282,9 @@ def _is_empty_1d(X):
     return getattr(X, "shape", None) == (0,)
 
 
-class TextRNNClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
+class TextRNNClassifier(
+    VersionedStateMixin, ClassifierMixin, TransformerMixin, BaseEstimator
+):
     """Recurrent neural network classifier for raw text and numeric sequences.
 
     A vanilla (Elman, tanh) many-to-one recurrent network: each sequence is read one
@@ -697,6 +705,12 @@ class TextRNNClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.input_tags.string = True
+        # transform returns the model's own dtype, whatever the input's.
+        try:
+            dtype = np.dtype(self.dtype).name
+        except TypeError:
+            dtype = "float64"  # an invalid dtype; fit will say so
+        tags.transformer_tags.preserves_dtype = [dtype]
         return tags
 
     # ------------------------------------------------------------------ input
@@ -1565,21 +1579,101 @@ class TextRNNClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             return self._predict_logits(data)
 
     def _predict_logits(self, data):
+        return self._run_chunks(data, _rnn.predict_logits, len(self.classes_))
+
+    def _run_chunks(self, data, run, width):
+        """``run(params, values, offsets, ...)`` over the data, tokenized and run one
+        chunk at a time, so that memory is bounded by the chunk whatever the number
+        of documents; ``width`` columns per sample (None: a list of arrays)."""
         params = self._params()
         dtype = params["b_y"].dtype
         tokenizer = self.tokenizer_ if self.input_mode_ == "text" else None
-        logits = np.empty((len(data), len(self.classes_)), dtype=dtype)
-        # Tokenize and run one chunk at a time, so that memory is bounded by the
-        # chunk whatever the number of documents.
+        out = [] if width is None else np.empty((len(data), width), dtype=dtype)
         for start in range(0, len(data), _PREDICT_CHUNK):
             chunk = slice(start, start + _PREDICT_CHUNK)
             values, offsets = self._to_ragged(
                 data[chunk], tokenizer, dtype, self._reading
             )
-            logits[chunk] = _rnn.predict_logits(
-                params, values, offsets, _PREDICT_CHUNK, pooling=self._pooling
+            result = run(params, values, offsets, _PREDICT_CHUNK, pooling=self._pooling)
+            if width is None:
+                out += result
+            else:
+                out[chunk] = result
+        return out
+
+    def transform(self, X):
+        """The summary of each sequence that the output layer reads, as features.
+
+        With ``pooling="last"`` this is the final hidden state; with "mean" or "max"
+        the mean or element-wise maximum of all hidden states (see ``pooling``). It
+        lets the recurrent network feed another estimator, e.g. a
+        ``LogisticRegression`` or a clustering, in a ``Pipeline``.
+
+        Parameters
+        ----------
+        X : list of str or array-like
+            Documents or numeric sequences, of the kind the model was fitted on.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_size)
+            In ``[-1, 1]`` (tanh units); zero for an empty sequence.
+
+        Examples
+        --------
+        >>> from sklearn_rnn import TextRNNClassifier
+        >>> X = ["good", "not good", "bad", "not bad", "very good", "very bad"]
+        >>> y = ["pos", "neg", "neg", "pos", "pos", "neg"]
+        >>> clf = TextRNNClassifier(hidden_size=16, random_state=0).fit(X, y)
+        >>> clf.transform(["not bad", ""]).shape
+        (2, 16)
+        """
+        data = self._validate_predict_input(X)
+        with self._blas_threads(self.recurrent_weights_.shape[0]):
+            return self._run_chunks(
+                data, _rnn.predict_pooled, self.recurrent_weights_.shape[0]
             )
-        return logits
+
+    def predict_proba_per_step(self, X):
+        """Class probabilities after each step: what the model would predict if the
+        sequence ended there.
+
+        For text, row ``t`` of a document's array holds the probabilities the model
+        gives the document cut after its ``t + 1``-th token (the tokens the model
+        reads: after ``max_len`` truncation, unknown words included). The last row
+        equals ``predict_proba``. The summary of a prefix follows ``pooling``: its
+        last state, or the mean or maximum of its states.
+
+        These are the model's predictions for shorter inputs, which show how its
+        belief moves along a text (e.g. "not" flipping the sentiment of "good").
+        They are not an attribution: a change at a token is not that token's share
+        of the final prediction, since later tokens may undo or amplify it, and a
+        model never trained on prefixes may predict them poorly.
+
+        Parameters
+        ----------
+        X : list of str or array-like
+            Documents or numeric sequences, of the kind the model was fitted on.
+
+        Returns
+        -------
+        proba : list of ndarray of shape (n_steps, n_classes)
+            One array per sample, columns in the order of ``classes_``; an empty
+            document gives an array with no rows.
+
+        Examples
+        --------
+        >>> from sklearn_rnn import TextRNNClassifier
+        >>> X = ["good", "not good", "bad", "not bad", "very good", "very bad"]
+        >>> y = ["neg", "neg", "neg", "pos", "pos", "neg"]
+        >>> clf = TextRNNClassifier(hidden_size=16, random_state=0).fit(X, y)
+        >>> [p.shape for p in clf.predict_proba_per_step(["not bad", ""])]
+        [(2, 2), (0, 2)]
+        """
+        data = self._validate_predict_input(X)
+        with self._blas_threads(self.recurrent_weights_.shape[0]):
+            logits = self._run_chunks(data, _rnn.predict_prefix_logits, None)
+        return [_rnn.softmax(z, overwrite=True) for z in logits]
 
     def decision_function(self, X):
         """Class scores (logits) of the output layer.

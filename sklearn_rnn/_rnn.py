@@ -716,7 +716,17 @@ def _add_scaled(out, scale, x, slice_size=65536):
 
 
 def predict_logits(params, values, offsets, chunk_size=1024, *, pooling="last"):
-    """Logits for every stored sequence, ``chunk_size`` sequences at a time.
+    """Logits for every stored sequence, ``chunk_size`` sequences at a time."""
+    pooled = predict_pooled(params, values, offsets, chunk_size, pooling=pooling)
+    # In place: the summaries are this call's own array.
+    logits = pooled @ params["W_hy"]
+    logits += params["b_y"]
+    return logits
+
+
+def predict_pooled(params, values, offsets, chunk_size=1024, *, pooling="last"):
+    """The summary each stored sequence gives the output layer (its last, mean or
+    max hidden state), ``chunk_size`` sequences at a time.
 
     Unlike :func:`forward`, which keeps every hidden state for backpropagation,
     this keeps one hidden state per sequence, so memory is bounded by the chunk
@@ -727,14 +737,53 @@ def predict_logits(params, values, offsets, chunk_size=1024, *, pooling="last"):
     """
     n = len(offsets) - 1
     n_hidden = params["W_hh"].shape[0]
-    out = np.empty((n, params["b_y"].shape[0]), dtype=params["b_y"].dtype)
+    out = np.empty((n, n_hidden), dtype=params["b_h"].dtype)
     for start in range(0, n, chunk_size):
         idx = np.arange(start, min(start + chunk_size, n))
         batch = pack(values, offsets, idx)
         if len(batch.inputs) * n_hidden <= _SMALL_STATES:
-            out[idx] = forward(params, batch, pooling=pooling)[0]
+            pooled = _recurrence(params, batch, pooling).pooled
         else:
-            out[idx] = _forward_final(params, batch, pooling)
+            pooled = _pooled_final(params, batch, pooling)
+        out[idx[batch.order]] = pooled
+    return out
+
+
+def predict_prefix_logits(params, values, offsets, chunk_size=1024, *, pooling="last"):
+    """Logits of every prefix of every stored sequence: what the model would output
+    if the sequence ended at each of its steps.
+
+    Returns a list with one array of shape (length, n_outputs) per sequence. The
+    summary of a prefix is its last state, or the mean or maximum of its states,
+    as ``pooling`` says, so the last row equals :func:`predict_logits`.
+    """
+    W_hy, b_y = params["W_hy"], params["b_y"]
+    out = []
+    for start in range(0, len(offsets) - 1, chunk_size):
+        idx = np.arange(start, min(start + chunk_size, len(offsets) - 1))
+        batch = pack(values, offsets, idx)
+        hidden = _recurrence(params, batch).hidden
+        # Turn each row (step t of a sequence) into the summary of steps 1..t.
+        running = np.zeros((batch.n_sequences, hidden.shape[1]), dtype=hidden.dtype)
+        for t, (row, n) in enumerate(
+            zip(batch.step_offsets[:-1], batch.batch_sizes, strict=True)
+        ):
+            block = hidden[row : row + n]
+            if pooling == "mean":
+                running[:n] += block
+                block[...] = running[:n] / (t + 1)
+            elif pooling == "max":
+                _pool_step(running, "max", block, t)
+                block[...] = running[:n]
+        logits = hidden @ W_hy + b_y
+        per_sorted = [
+            logits[batch.step_offsets[:length] + i]
+            for i, length in enumerate(batch.lengths)
+        ]
+        unsorted = [None] * batch.n_sequences
+        for i, j in enumerate(batch.order):
+            unsorted[j] = per_sorted[i]
+        out += unsorted
     return out
 
 
@@ -744,6 +793,12 @@ _SMALL_STATES = 2**18
 
 def _forward_final(params, batch, pooling="last"):
     """Logits of a packed batch, keeping only the current hidden states."""
+    logits = _pooled_final(params, batch, pooling) @ params["W_hy"] + params["b_y"]
+    return _unsort(logits, batch.order)
+
+
+def _pooled_final(params, batch, pooling="last"):
+    """Each sorted sequence's summary, keeping only the current hidden states."""
     W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
     W_emb = params.get("W_emb")
     h = np.empty((batch.n_sequences, W_hh.shape[0]), dtype=b_h.dtype)
@@ -781,5 +836,4 @@ def _forward_final(params, batch, pooling="last"):
             _pool_step(pooled, pooling, h[:n], t)
     if pooling == "mean":
         pooled /= np.maximum(batch.lengths, 1)[:, np.newaxis]
-    logits = pooled @ params["W_hy"] + params["b_y"]
-    return _unsort(logits, batch.order)
+    return pooled
