@@ -468,18 +468,18 @@ class TextRNNClassifier(
     n_features_in_ : int
         Number of time steps of the numeric sequences seen in ``fit`` (numeric input
         only; text has no fixed length).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Column names of a DataFrame passed to ``fit`` (numeric input only, and only if
         it had string column names).
     n_step_features_ : int
         Features per time step: 1 for 2-D numeric input, ``X.shape[2]`` for 3-D, and
         the vocabulary size (number of token ids) for text.
-    input_weights_ : ndarray of shape (n_step_features_, hidden_size)
+    input_weights_ : ndarray of shape (n_step_features, hidden_size)
         ``W_xh``: row ``i`` is the input contribution of token id ``i`` (text) or of
         feature ``i`` (numeric). With ``embedding_size``, of shape
         ``(embedding_size, hidden_size)``: row ``i`` is the contribution of
         embedding unit ``i``.
-    embedding_weights_ : ndarray of shape (n_step_features_, embedding_size)
+    embedding_weights_ : ndarray of shape (n_step_features, embedding_size)
         ``W_emb``: row ``i`` is the embedding of token id ``i``. Only with
         ``embedding_size`` set and text input.
     recurrent_weights_ : ndarray of shape (hidden_size, hidden_size)

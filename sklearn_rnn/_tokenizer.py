@@ -263,7 +263,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     stop_words : {"english"} or list of str, default=None
         Words to drop, used only when ``analyzer="word"``. "english" uses
         scikit-learn's built-in list, which has known issues (see
-        :ref:`stop_words` in the scikit-learn user guide). Stop words are
+        "Using stop words" in the scikit-learn user guide). Stop words are
         removed after lowercasing and tokenising.
 
     min_df : float in range [0.0, 1.0] or int, default=1
@@ -310,7 +310,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         Maps each kept token to its id. Ids start at 2; the reserved ids are
         not included. None in hashing mode.
 
-    tokens_ : ndarray of object, shape (vocabulary_size_,), or None
+    tokens_ : ndarray of object, shape (vocabulary_size,), or None
         ``tokens_[i]`` is the token with id ``i``. ``tokens_[0]`` is
         `PAD_TOKEN` and ``tokens_[1]`` is `UNK_TOKEN`. None in hashing mode.
 
