@@ -24,6 +24,22 @@ class InconsistentVersionWarning(UserWarning):
     original_version : str
         The version that pickled the estimator ("unknown" for a pickle without a
         version stamp).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn_rnn import InconsistentVersionWarning
+    >>> warning = InconsistentVersionWarning(
+    ...     estimator_name="TextRNNClassifier",
+    ...     current_version="0.2.0",
+    ...     original_version="0.1.0",
+    ... )
+    >>> warning.original_version
+    '0.1.0'
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", InconsistentVersionWarning)
+    ...     # e.g. around joblib.load(path), to refuse models of another version
+    ...     pass
     """
 
     def __init__(self, *, estimator_name, current_version, original_version):
