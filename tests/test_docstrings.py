@@ -1,0 +1,51 @@
+"""Every public name documents itself: sections and an example that runs (the
+examples themselves run as doctests, collected by pytest from the modules)."""
+
+import inspect
+
+import pytest
+
+import sklearn_rnn
+from sklearn_rnn import datasets
+
+PUBLIC = {
+    **{name: getattr(sklearn_rnn, name) for name in sklearn_rnn.__all__},
+    "datasets.load_sentiment": datasets.load_sentiment,
+}
+DOCUMENTED = {
+    name: obj
+    for name, obj in PUBLIC.items()
+    if inspect.isclass(obj) or inspect.isfunction(obj)
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED))
+def test_public_name_has_sections_and_an_example(name):
+    doc = inspect.getdoc(DOCUMENTED[name])
+    assert doc, name
+    assert any(s in doc for s in ("Parameters\n", "Attributes\n", "Returns\n")), name
+    assert "Examples\n--------\n>>> " in doc, name
+
+
+METHODS = [
+    (cls, method)
+    for cls in (sklearn_rnn.TextRNNClassifier, sklearn_rnn.TextTokenizer)
+    for method, member in vars(cls).items()
+    if callable(member) and not method.startswith("_")
+]
+
+
+@pytest.mark.parametrize(
+    "cls, method", METHODS, ids=[f"{c.__name__}.{m}" for c, m in METHODS]
+)
+def test_public_methods_document_parameters_and_returns(cls, method):
+    doc = inspect.getdoc(getattr(cls, method))
+    assert doc, method
+    assert "Parameters\n" in doc or "Returns\n" in doc, method
+
+
+def test_constants_are_documented_in_the_package():
+    assert "SKOPS_TRUSTED_TYPES" in sklearn_rnn.__all__
+    assert all(
+        name.startswith("sklearn_rnn.") for name in sklearn_rnn.SKOPS_TRUSTED_TYPES
+    )
