@@ -1,7 +1,9 @@
-"""A recurrent neural network classifier in plain NumPy, behind the scikit-learn API."""
+"""A recurrent neural network in plain NumPy, behind the scikit-learn API."""
 
 from ._classifier import TextRNNClassifier
-from ._persistence import InconsistentVersionWarning, _skops_trusted_types
+from ._optimizers import SGD, Adam, _FlatState
+from ._persistence import InconsistentVersionWarning
+from ._regressor import TextRNNRegressor
 from ._tokenizer import TextTokenizer
 from ._version import __version__
 
@@ -9,12 +11,23 @@ from ._version import __version__
 #: beyond what skops trusts by default: this package's own classes, and nothing
 #: else (no functions, no object arrays). Pass the types skops reports to
 #: ``skops.io.load(..., trusted=...)`` only if they are all in this tuple.
-SKOPS_TRUSTED_TYPES = _skops_trusted_types()
+SKOPS_TRUSTED_TYPES = tuple(
+    f"{cls.__module__}.{cls.__qualname__}"
+    for cls in (
+        TextRNNClassifier,
+        TextRNNRegressor,
+        TextTokenizer,
+        Adam,
+        SGD,
+        _FlatState,
+    )
+)
 
 __all__ = [
     "SKOPS_TRUSTED_TYPES",
     "InconsistentVersionWarning",
     "TextRNNClassifier",
+    "TextRNNRegressor",
     "TextTokenizer",
     "__version__",
 ]

@@ -1,4 +1,4 @@
-"""Update rules (SGD with momentum, Adam) and gradient clipping, as plain classes.
+"""Update rules (SGD, Adam), gradient clipping and the learning-rate schedule.
 
 Parameters and gradients are dicts of arrays with the same keys; optimizers update the
 parameter arrays in place and keep their own state (moments, step count) so that
@@ -194,3 +194,23 @@ class Adam:
         scratch += self.epsilon
         np.multiply(m, lr, out=g)
         g /= scratch
+
+
+class Plateau:
+    """Learning-rate schedule: multiply the rate by ``factor`` whenever the watched
+    loss has not improved for ``patience`` epochs in a row."""
+
+    def __init__(self, factor, patience):
+        self.factor = factor
+        self.patience = patience
+        self.wait = 0
+
+    def observe(self, improved):
+        """Count an epoch that did (or did not) improve the watched loss."""
+        self.wait = 0 if improved else self.wait + 1
+
+    def adjust(self, optimizer):
+        """Lower ``optimizer.learning_rate`` if the loss has stalled long enough."""
+        if self.wait >= self.patience:
+            optimizer.learning_rate *= self.factor
+            self.wait = 0

@@ -79,12 +79,3 @@ class VersionedStateMixin:
                 stacklevel=2,
             )
         super().__setstate__(state)
-
-
-def _skops_trusted_types():
-    from ._classifier import TextRNNClassifier
-    from ._optimizers import SGD, Adam, _FlatState
-    from ._tokenizer import TextTokenizer
-
-    classes = (TextRNNClassifier, TextTokenizer, Adam, SGD, _FlatState)
-    return tuple(f"{cls.__module__}.{cls.__qualname__}" for cls in classes)

@@ -1,4 +1,4 @@
-"""The recurrent math: packing, forward pass, loss and backpropagation through time.
+"""The recurrent math: forward pass, pooling, losses and backpropagation through time.
 
 Everything here is a pure function of arrays (parameters, a packed batch, targets);
 nothing imports scikit-learn and nothing keeps state between calls, so the same code
@@ -17,6 +17,8 @@ of ``W_xh`` for that token: it is computed as a lookup, never as a matrix produc
 """
 
 import numpy as np
+
+from ._sequences import pack
 
 # Parameter names, in the order the optimizers and the estimator use them.
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
@@ -42,134 +44,6 @@ def _flush_subnormals(block, step):
     if flush is not None and step % flush["every"] == 0:
         block += flush["tiny"]
         block -= flush["tiny"]
-
-
-class PackedBatch:
-    """A batch of variable-length sequences laid out time-major without padding.
-
-    Sequences are sorted by decreasing length, so the sequences still running at
-    step ``t`` are always the first ``batch_sizes[t]`` of them. Row
-    ``step_offsets[t] + i`` of ``inputs`` is step ``t`` of the ``i``-th longest
-    sequence. A padded position never exists, so it can never leak into a hidden
-    state, and each sequence's output and gradient are exactly what it would get
-    alone.
-
-    Attributes
-    ----------
-    inputs : ndarray of shape (n_steps_total,) int or (n_steps_total, n_features) float
-        Token ids or feature vectors of every step of every sequence.
-    batch_sizes : ndarray of shape (max_length,)
-        Number of sequences active at each step (non-increasing).
-    step_offsets : ndarray of shape (max_length + 1,)
-        Where each step's block of rows starts in ``inputs``.
-    order : ndarray of shape (n_sequences,)
-        ``order[i]`` is the position in the caller's batch of the ``i``-th longest
-        sequence.
-    lengths : ndarray of shape (n_sequences,)
-        Sequence lengths in sorted (decreasing) order; zero-length sequences are allowed
-        and keep ``h = h_0 = 0``.
-    prev_rows : ndarray of shape (n_steps_total - batch_sizes[0],)
-        For every row after step 0, the row holding the same sequence's previous step.
-    last_rows : ndarray of shape (n_sequences,)
-        The row of each sorted sequence's last step (-1 for empty sequences).
-    """
-
-    __slots__ = (
-        "inputs",
-        "batch_sizes",
-        "step_offsets",
-        "order",
-        "lengths",
-        "prev_rows",
-        "last_rows",
-    )
-
-    @property
-    def n_sequences(self):
-        return len(self.order)
-
-    @property
-    def is_tokens(self):
-        return self.inputs.ndim == 1
-
-
-def pack(values, offsets, indices):
-    """Gather sequences from ragged storage into a :class:`PackedBatch`.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_steps_total,) int or (n_steps_total, n_features)
-        All steps of all stored sequences, concatenated.
-    offsets : ndarray of shape (n_stored + 1,)
-        Sequence ``j`` is ``values[offsets[j]:offsets[j + 1]]``.
-    indices : ndarray of shape (n_sequences,)
-        Which stored sequences form the batch, in the caller's order.
-
-    Returns
-    -------
-    batch : PackedBatch
-    """
-    indices = np.asarray(indices, dtype=np.intp)
-    starts = offsets[indices]
-    lengths = offsets[indices + 1] - starts
-    # A stable sort keeps equal-length sequences in the caller's order, so packing is
-    # deterministic.
-    order = np.argsort(-lengths, kind="stable")
-    lengths = lengths[order]
-    starts = starts[order]
-    max_length = int(lengths[0]) if len(lengths) else 0
-    # batch_sizes[t] = number of sequences longer than t (lengths is decreasing).
-    batch_sizes = np.searchsorted(-lengths, -np.arange(max_length), side="left")
-    step_offsets = np.zeros(max_length + 1, dtype=np.intp)
-    np.cumsum(batch_sizes, out=step_offsets[1:])
-
-    step_of_row = np.repeat(np.arange(max_length), batch_sizes)
-    seq_of_row = np.arange(step_offsets[-1]) - step_offsets[step_of_row]
-
-    batch = PackedBatch()
-    batch.inputs = np.take(values, starts[seq_of_row] + step_of_row, axis=0)
-    batch.batch_sizes = batch_sizes
-    batch.step_offsets = step_offsets
-    batch.order = order
-    batch.lengths = lengths
-    first = batch_sizes[0] if max_length else 0
-    batch.prev_rows = (
-        step_offsets[step_of_row[first:] - 1] + seq_of_row[first:]
-    ).astype(np.intp)
-    batch.last_rows = np.where(
-        lengths > 0,
-        step_offsets[np.maximum(lengths - 1, 0)] + np.arange(len(lengths)),
-        -1,
-    )
-    return batch
-
-
-TRUNCATIONS = ("head", "tail", "head+tail")
-
-
-def truncate(values, offsets, max_len, keep="head"):
-    """Cut every stored sequence longer than ``max_len`` down to ``max_len`` steps.
-
-    ``keep`` says which: the first steps ("head"), the last ("tail"), or the first
-    ``max_len - max_len // 2`` and the last ``max_len // 2`` ("head+tail"), in
-    order. Returns new ``(values, offsets)``; the inputs are returned as they are
-    when nothing is longer than ``max_len`` (or ``max_len`` is None).
-    """
-    lengths = np.diff(offsets)
-    if max_len is None or not len(lengths) or lengths.max() <= max_len:
-        return values, offsets
-    kept = np.minimum(lengths, max_len)
-    new_offsets = np.zeros_like(offsets)
-    np.cumsum(kept, out=new_offsets[1:])
-    # Position of every kept step within its new sequence, and its sequence.
-    seq = np.repeat(np.arange(len(kept)), kept)
-    pos = np.arange(new_offsets[-1]) - new_offsets[seq]
-    n_head = {"head": max_len, "tail": 0}.get(keep, max_len - max_len // 2)
-    # Steps past the head count come from the end of the original sequence.
-    from_end = pos >= n_head
-    source = offsets[seq] + pos
-    source[from_end] += (lengths - kept)[seq[from_end]]
-    return np.take(values, source, axis=0), new_offsets
 
 
 def init_params(
@@ -228,9 +102,101 @@ def init_params(
     return {name: value.astype(dtype, copy=False) for name, value in params.items()}
 
 
-POOLINGS = ("last", "mean", "max")
+# ---------------------------------------------------------------- pooling
+class _Pooling:
+    """How a sequence's hidden states become the one summary the output layer reads.
+
+    One object per batch. The forward pass folds in each step's states (``add``),
+    can read the summary of every prefix on the way (``prefix``), and ends with
+    ``result``; the backward pass asks, step by step, for the share of the
+    summary's gradient that reaches that step's states (``gradient``). A new kind
+    of summary is a new subclass, with nothing to change elsewhere.
+    """
+
+    def __init__(self, n_sequences, n_hidden, dtype):
+        self.pooled = np.zeros((n_sequences, n_hidden), dtype=dtype)
+
+    def result(self, lengths):
+        """The summaries of the sorted sequences (zero for an empty one)."""
+        return self.pooled
 
 
+class _LastPooling(_Pooling):
+    name = "last"
+    reads_states = False
+
+    def add(self, h, t, n_next):
+        # Sorted by length: the sequences past the next step's count end here.
+        self.pooled[n_next : len(h)] = h[n_next:]
+
+    def prefix(self, h, t, out):
+        out[...] = h
+
+    def start_gradient(self, dh_out, lengths):
+        return dh_out
+
+    def gradient(self, dh, dh_out, h, t, n_next):
+        # Sequences ending at t receive the output gradient here; the others only
+        # what flows back from step t + 1.
+        dh[n_next : len(h)] = dh_out[n_next : len(h)]
+
+
+class _MeanPooling(_Pooling):
+    name = "mean"
+    reads_states = False
+
+    def add(self, h, t, n_next):
+        self.pooled[: len(h)] += h
+
+    def result(self, lengths):
+        self.pooled /= np.maximum(lengths, 1)[:, np.newaxis]
+        return self.pooled
+
+    def prefix(self, h, t, out):
+        np.divide(self.pooled[: len(h)], t + 1, out=out)
+
+    def start_gradient(self, dh_out, lengths):
+        dh_out /= np.maximum(lengths, 1)[:, np.newaxis]
+        return dh_out
+
+    def gradient(self, dh, dh_out, h, t, n_next):
+        dh[: len(h)] += dh_out[: len(h)]
+
+
+class _MaxPooling(_Pooling):
+    name = "max"
+    # The gradient compares each step's states with the maximum.
+    reads_states = True
+
+    def add(self, h, t, n_next):
+        n = len(h)
+        if t:
+            np.maximum(self.pooled[:n], h, out=self.pooled[:n])
+        else:
+            self.pooled[:n] = h
+
+    def prefix(self, h, t, out):
+        out[...] = self.pooled[: len(h)]
+
+    def start_gradient(self, dh_out, lengths):
+        # Each maximum's gradient goes to one step: the last one reaching it.
+        self._claimed = np.zeros(dh_out.shape, dtype=bool)
+        self._hit = np.empty_like(self._claimed)
+        return dh_out
+
+    def gradient(self, dh, dh_out, h, t, n_next):
+        n = len(h)
+        hit = self._hit[:n]
+        np.equal(h, self.pooled[:n], out=hit)
+        hit &= ~self._claimed[:n]
+        self._claimed[:n] |= hit
+        dh[:n] += np.where(hit, dh_out[:n], 0.0)
+
+
+POOLINGS = {cls.name: cls for cls in (_LastPooling, _MeanPooling, _MaxPooling)}
+
+
+# ---------------------------------------------------------------- forward
 class ForwardState:
     """What :func:`backward` needs from :func:`forward` for one batch.
 
@@ -238,10 +204,12 @@ class ForwardState:
     ----------
     hidden : ndarray of shape (n_steps_total, hidden_size)
         Every hidden state, packed like ``batch.inputs``.
+    pooling : _Pooling
+        The summaries before output dropout (``pooling.pooled``), and the rule
+        that made them.
     pooled : ndarray of shape (n_sequences, hidden_size)
-        Each sorted sequence's summary (last, mean or max of its hidden states)
-        after output dropout: the input of the output layer.
-    pooling : {"last", "mean", "max"}
+        Each sorted sequence's summary after output dropout: the input of the
+        output layer.
     step_inputs : ndarray or None
         The vectors multiplied by ``W_xh`` (embeddings or numeric features, after
         input dropout); None for token input without embedding.
@@ -256,7 +224,6 @@ class ForwardState:
         "step_inputs",
         "input_mask",
         "output_mask",
-        "max_pooled",
     )
 
     def copy(self):
@@ -300,7 +267,13 @@ def forward(
     state : ForwardState
         Needed by :func:`backward`.
     """
-    state = _recurrence(params, batch, pooling, input_dropout, rng)
+    state = ForwardState()
+    state.hidden, state.step_inputs, state.input_mask = _step_inputs(
+        params, batch, input_dropout, rng
+    )
+    state.pooling = _scan(params, batch, pooling, state.hidden)
+    state.pooled = state.pooling.result(batch.lengths)
+    state.output_mask = None
     if output_dropout:
         state.output_mask = dropout_mask(
             rng, state.pooled.shape, output_dropout, state.pooled.dtype
@@ -310,8 +283,8 @@ def forward(
     return _unsort(logits, batch.order), state
 
 
-def _step_inputs(params, batch, input_dropout, rng):
-    """The input contribution ``x_t @ W_xh`` of every step (one gather or product),
+def _step_inputs(params, batch, input_dropout=0.0, rng=None):
+    """The pre-activation ``x_t @ W_xh + b_h`` of every step (one gather or product),
     and the state fields backward needs to differentiate it."""
     W_xh, dtype = params["W_xh"], params["W_hh"].dtype
     mask = step_inputs = None
@@ -320,76 +293,82 @@ def _step_inputs(params, batch, input_dropout, rng):
         if input_dropout:
             mask = dropout_mask(rng, contribution.shape, input_dropout, dtype)
             contribution *= mask
-        return contribution, None, mask
-    if batch.is_tokens:
-        step_inputs = np.take(params["W_emb"], batch.inputs, axis=0)
     else:
-        step_inputs = batch.inputs
-    if input_dropout:
-        mask = dropout_mask(rng, step_inputs.shape, input_dropout, dtype)
-        step_inputs = step_inputs * mask
-    return step_inputs @ W_xh, step_inputs, mask
-
-
-def _recurrence(params, batch, pooling="last", input_dropout=0.0, rng=None):
-    """Every hidden state of a packed batch, and each sorted sequence's summary."""
-    W_hh = params["W_hh"]
-    state = ForwardState()
-    # The input contribution of every step at once: one gather (tokens) or one matrix
-    # product, instead of one per step.
-    hidden, state.step_inputs, state.input_mask = _step_inputs(
-        params, batch, input_dropout, rng
-    )
-    hidden += params["b_h"]
-
-    # ``hidden`` holds pre-activations and is overwritten step by step with
-    # h_t = tanh(pre_t + h_{t-1} @ W_hh); only the batch's active prefix is touched.
-    offsets, sizes = batch.step_offsets, batch.batch_sizes
-    recurrent = np.empty((batch.n_sequences, W_hh.shape[1]), dtype=hidden.dtype)
-    pooled = None if pooling == "last" else np.zeros_like(recurrent)
-    for t in range(len(sizes)):
-        start, n = offsets[t], sizes[t]
-        block = hidden[start : start + n]
-        if t:
-            prev = offsets[t - 1]
-            np.matmul(hidden[prev : prev + n], W_hh, out=recurrent[:n])
-            block += recurrent[:n]
-        np.tanh(block, out=block)
-        _flush_subnormals(block, t)
-        _pool_step(pooled, pooling, block, t)
-    state.hidden, state.pooling = hidden, pooling
-    state.output_mask = None
-    state.pooled = _finish_pooling(pooled, pooling, hidden, batch)
-    state.max_pooled = state.pooled if pooling == "max" else None
-    return state
-
-
-def _pool_step(pooled, pooling, h, t):
-    """Fold the states ``h`` of step ``t`` into the running mean or max."""
-    n = len(h)
-    if pooling == "mean":
-        pooled[:n] += h
-    elif pooling == "max":
-        if t:
-            np.maximum(pooled[:n], h, out=pooled[:n])
+        if batch.is_tokens:
+            step_inputs = np.take(params["W_emb"], batch.inputs, axis=0)
         else:
-            pooled[:n] = h
+            step_inputs = batch.inputs
+        if input_dropout:
+            mask = dropout_mask(rng, step_inputs.shape, input_dropout, dtype)
+            step_inputs = step_inputs * mask
+        contribution = step_inputs @ W_xh
+    contribution += params["b_h"]
+    return contribution, step_inputs, mask
 
 
-def _finish_pooling(pooled, pooling, hidden, batch):
-    if pooling == "last":
-        return _final_states(hidden, batch)
-    if pooling == "mean":
-        pooled /= np.maximum(batch.lengths, 1)[:, np.newaxis]
-    return pooled
+def _step(pre, h_prev, W_hh, scratch, t, out):
+    """One step of the recurrence for the active sequences:
+    ``out = tanh(pre + h_prev @ W_hh)``, with ``h_0 = 0`` (no product at t = 0).
+
+    The only place the cell is written: training, prediction and per-step
+    prediction all run it. ``pre`` is overwritten; ``out`` may be ``pre``.
+    """
+    if t:
+        np.matmul(h_prev, W_hh, out=scratch)
+        pre += scratch
+    np.tanh(pre, out=out)
+    _flush_subnormals(out, t)
 
 
-def _final_states(hidden, batch):
-    """Last hidden state of each sorted sequence; h_0 = 0 for empty sequences."""
-    final = np.zeros((batch.n_sequences, hidden.shape[1]), dtype=hidden.dtype)
-    nonempty = batch.last_rows >= 0
-    final[nonempty] = hidden[batch.last_rows[nonempty]]
-    return final
+def _scan(params, batch, pooling, hidden=None, prefix_out=None):
+    """Run :func:`_step` over every step of a packed batch; return the pooling.
+
+    With ``hidden`` (the pre-activations of every step, from :func:`_step_inputs`)
+    every hidden state is kept, overwriting it, as backpropagation needs.
+    Without, only the current states are kept, and each step's input is looked up
+    when it is reached: memory is then bounded by the batch, not by its length.
+    ``prefix_out`` (rows like ``hidden``) receives the summary of every prefix.
+    """
+    W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
+    W_emb = params.get("W_emb")
+    n_seq, n_hidden = batch.n_sequences, W_hh.shape[0]
+    pool = POOLINGS[pooling](n_seq, n_hidden, b_h.dtype)
+    scratch = np.empty((n_seq, n_hidden), dtype=b_h.dtype)
+    if hidden is None:
+        h, pre = np.empty_like(scratch), np.empty_like(scratch)
+        embedded = None
+        if W_emb is not None:
+            embedded = np.empty((n_seq, W_emb.shape[1]), dtype=b_h.dtype)
+    offsets, sizes = batch.step_offsets, batch.batch_sizes
+    n_steps = len(sizes)
+    for t in range(n_steps):
+        start, n = offsets[t], sizes[t]
+        if hidden is not None:
+            out = step_pre = hidden[start : start + n]
+            h_prev = hidden[offsets[t - 1] : offsets[t - 1] + n] if t else None
+        else:
+            out, step_pre, h_prev = h[:n], pre[:n], h[:n]
+            _lookup_step(W_xh, W_emb, batch, start, n, step_pre, embedded)
+            step_pre += b_h
+        _step(step_pre, h_prev, W_hh, scratch[:n], t, out)
+        pool.add(out, t, sizes[t + 1] if t + 1 < n_steps else 0)
+        if prefix_out is not None:
+            pool.prefix(out, t, prefix_out[start : start + n])
+    return pool
+
+
+def _lookup_step(W_xh, W_emb, batch, start, n, out, embedded):
+    """``x_t @ W_xh`` of one step's active sequences, into ``out``."""
+    inputs = batch.inputs[start : start + n]
+    # Ids come from the tokenizer, so clipping never changes one; it lets take
+    # write straight into its output instead of through a buffer.
+    if W_emb is not None:
+        np.take(W_emb, inputs, axis=0, out=embedded[:n], mode="clip")
+        np.matmul(embedded[:n], W_xh, out=out)
+    elif batch.is_tokens:
+        np.take(W_xh, inputs, axis=0, out=out, mode="clip")
+    else:
+        np.matmul(inputs, W_xh, out=out)
 
 
 def _unsort(sorted_rows, order):
@@ -398,6 +377,7 @@ def _unsort(sorted_rows, order):
     return out
 
 
+# ---------------------------------------------------------------- backward
 def backward(params, batch, state, dlogits, *, sparse=False):
     """Backpropagation through time.
 
@@ -430,8 +410,7 @@ def backward(params, batch, state, dlogits, *, sparse=False):
     dh_out = dz @ params["W_hy"].T
     if state.output_mask is not None:
         dh_out *= state.output_mask
-    if pooling == "mean":
-        dh_out /= np.maximum(batch.lengths, 1)[:, np.newaxis]
+    dh_out = pooling.start_gradient(dh_out, batch.lengths)
 
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     n_steps = len(sizes)
@@ -444,33 +423,17 @@ def backward(params, batch, state, dlogits, *, sparse=False):
     dpre = hidden
     # Small batches turn every h into tanh' = 1 - h^2 up front, in two calls
     # instead of two per step; large ones do it block by block while in cache.
-    # Max pooling compares each step's h with the maximum, so it keeps h.
-    whole = hidden.size <= _SMALL_STATES and pooling != "max"
+    # A pooling that compares states (max) needs them as they are.
+    whole = hidden.size <= _SMALL_STATES and not pooling.reads_states
     if whole:
         np.multiply(hidden, hidden, out=hidden)
         np.subtract(1.0, hidden, out=hidden)
-    if pooling == "max":
-        # Each maximum's gradient goes to one step: the last one reaching it.
-        claimed = np.zeros(dh_out.shape, dtype=bool)
-        hit = np.empty_like(claimed)
-        max_pooled = state.max_pooled
     # dh[i] is dL/dh_t of sorted sequence i at the current step.
     dh = np.zeros_like(dh_out)
     for t in range(n_steps - 1, -1, -1):
         start, n = offsets[t], sizes[t]
         block = dpre[start : start + n]
-        if pooling == "last":
-            # Sequences whose last step is t receive the output gradient here; the
-            # others receive only what flows back from step t + 1.
-            n_next = sizes[t + 1] if t + 1 < n_steps else 0
-            dh[n_next:n] = dh_out[n_next:n]
-        elif pooling == "mean":
-            dh[:n] += dh_out[:n]
-        else:
-            np.equal(block, max_pooled[:n], out=hit[:n])
-            hit[:n] &= ~claimed[:n]
-            claimed[:n] |= hit[:n]
-            dh[:n] += np.where(hit[:n], dh_out[:n], 0.0)
+        pooling.gradient(dh, dh_out, block, t, sizes[t + 1] if t + 1 < n_steps else 0)
         if not whole:
             np.multiply(block, block, out=block)
             np.subtract(1.0, block, out=block)
@@ -623,6 +586,63 @@ def softmax(logits, *, overwrite=False):
     return shifted
 
 
+def _add_scaled(out, scale, x, slice_size=65536):
+    """``out += scale * x`` through a small temporary, one slice at a time.
+
+    A temporary the size of an embedding-sized ``W_xh`` costs fresh, page-faulting
+    memory on every batch (measured: 40% of a float64 epoch at V=5,000, H=64).
+    """
+    flat_out, flat_x = out.reshape(-1), x.reshape(-1)
+    for start in range(0, flat_x.size, slice_size):
+        flat_out[start : start + slice_size] += (
+            scale * flat_x[start : start + slice_size]
+        )
+
+
+# ---------------------------------------------------------------- output losses
+class LogLoss:
+    """Softmax cross-entropy: the classifier's loss. Targets are class indices."""
+
+    name = "log_loss"
+
+    @staticmethod
+    def per_sample(logits, y):
+        """Each sample's loss (no weights, no penalty)."""
+        return -log_softmax(logits)[np.arange(len(y)), y]
+
+    @staticmethod
+    def unit_gradient(logits, y):
+        """The mean loss's value over the unit weights ``u`` (``w / sum(w)``), its
+        gradient with respect to the logits, and the outputs (probabilities)."""
+        log_p = log_softmax(logits)
+        rows = np.arange(len(y))
+        proba = np.exp(log_p)
+        dlogits = proba.copy()
+        dlogits[rows, y] -= 1.0
+        return -log_p[rows, y], dlogits, proba
+
+
+class SquaredError:
+    """Half the squared error, averaged over the outputs: the regressor's loss
+    (as in scikit-learn's MLP). Targets are an (n, n_outputs) float array."""
+
+    name = "squared_error"
+
+    @staticmethod
+    def per_sample(logits, y):
+        return 0.5 * np.mean((logits - y) ** 2, axis=1)
+
+    @staticmethod
+    def unit_gradient(logits, y):
+        diff = logits - y
+        losses = 0.5 * np.mean(diff**2, axis=1)
+        diff /= logits.shape[1]
+        return losses, diff, logits
+
+
+LOSSES = {loss.name: loss for loss in (LogLoss, SquaredError)}
+
+
 def loss_and_gradients(
     params,
     batch,
@@ -630,28 +650,33 @@ def loss_and_gradients(
     sample_weight=None,
     alpha=0.0,
     *,
+    loss="log_loss",
     sparse=False,
     pooling="last",
     input_dropout=0.0,
     output_dropout=0.0,
     rng=None,
 ):
-    """Weighted mean cross-entropy plus L2 penalty, and its gradient.
+    """Weighted mean loss plus L2 penalty, and its gradient.
 
-    ``loss = sum_i w_i * -log p_i[y_i] / sum(w) + alpha / 2 * ||W||^2 / sum(w)`` where
-    ``||W||^2`` sums the squares of the weight matrices (``W_xh``, ``W_hh``,
-    ``W_hy`` and ``W_emb`` if present). Dividing the penalty by the total weight
-    follows scikit-learn's MLP, so ``alpha`` means the same thing for any batch size.
+    ``loss = sum_i w_i * l_i / sum(w) + alpha / 2 * ||W||^2 / sum(w)`` where ``l_i``
+    is sample ``i``'s loss (``-log p_i[y_i]`` for "log_loss", half its mean
+    squared error for "squared_error") and ``||W||^2`` sums the squares of the
+    weight matrices (``W_xh``, ``W_hh``, ``W_hy`` and ``W_emb`` if present).
+    Dividing the penalty by the total weight follows scikit-learn's MLP, so
+    ``alpha`` means the same thing for any batch size.
 
     Parameters
     ----------
     params : dict of ndarray
     batch : PackedBatch
-    y : ndarray of shape (n_sequences,)
-        Class indices in ``0 .. n_outputs - 1``, in the caller's order.
+    y : ndarray of shape (n_sequences,) or (n_sequences, n_outputs)
+        Class indices in ``0 .. n_outputs - 1`` ("log_loss") or target values
+        ("squared_error"), in the caller's order.
     sample_weight : ndarray of shape (n_sequences,), default=None
         Non-negative weights with a positive sum; None means all ones.
     alpha : float, default=0.0
+    loss : {"log_loss", "squared_error"}, default="log_loss"
     sparse : bool, default=False
         For token input, return the gradient of the token matrix as a
         :class:`RowSparseGradient` (what training uses; the optimizers and
@@ -664,8 +689,9 @@ def loss_and_gradients(
     -------
     loss : float
     grads : dict of ndarray (and RowSparseGradient)
-    proba : ndarray of shape (n_sequences, n_outputs)
-        Class probabilities computed on the way (before any update).
+    outputs : ndarray of shape (n_sequences, n_outputs)
+        Class probabilities ("log_loss") or predictions ("squared_error")
+        computed on the way (before any update).
     """
     logits, state = forward(
         params,
@@ -675,16 +701,10 @@ def loss_and_gradients(
         output_dropout=output_dropout,
         rng=rng,
     )
-    n = len(y)
-    w = np.ones(n, dtype=logits.dtype) if sample_weight is None else sample_weight
+    w = np.ones(len(y), dtype=logits.dtype) if sample_weight is None else sample_weight
     total = w.sum()
-    log_p = log_softmax(logits)
-    rows = np.arange(n)
-    loss = -(w * log_p[rows, y]).sum() / total
-
-    proba = np.exp(log_p)
-    dlogits = proba.copy()
-    dlogits[rows, y] -= 1.0
+    losses, dlogits, outputs = LOSSES[loss].unit_gradient(logits, y)
+    value = (w * losses).sum() / total
     dlogits *= (w / total)[:, None]
     grads = backward(params, batch, state, dlogits, sparse=sparse)
 
@@ -694,25 +714,23 @@ def loss_and_gradients(
         for name in WEIGHT_NAMES + ("W_emb",):
             if name not in params:
                 continue
-            loss += 0.5 * alpha * np.vdot(params[name], params[name]) / total
+            value += 0.5 * alpha * np.vdot(params[name], params[name]) / total
             if isinstance(grads[name], RowSparseGradient):
                 grads[name].decay = decay
             else:
                 _add_scaled(grads[name], decay, params[name])
-    return float(loss), grads, proba
+    return float(value), grads, outputs
 
 
-def _add_scaled(out, scale, x, slice_size=65536):
-    """``out += scale * x`` through a small temporary, one slice at a time.
+# ---------------------------------------------------------------- prediction
+# Hidden-state elements below which prediction keeps them all (2 MiB in float64).
+_SMALL_STATES = 2**18
 
-    A temporary the size of an embedding-sized ``W_xh`` costs fresh, page-faulting
-    memory on every batch (measured: 40% of a float64 epoch at V=5,000, H=64).
-    """
-    flat_out, flat_x = out.reshape(-1), x.reshape(-1)
-    for start in range(0, flat_x.size, slice_size):
-        flat_out[start : start + slice_size] += (
-            scale * flat_x[start : start + slice_size]
-        )
+
+def _chunks(offsets, chunk_size):
+    n = len(offsets) - 1
+    for start in range(0, n, chunk_size):
+        yield np.arange(start, min(start + chunk_size, n))
 
 
 def predict_logits(params, values, offsets, chunk_size=1024, *, pooling="last"):
@@ -731,21 +749,19 @@ def predict_pooled(params, values, offsets, chunk_size=1024, *, pooling="last"):
     Unlike :func:`forward`, which keeps every hidden state for backpropagation,
     this keeps one hidden state per sequence, so memory is bounded by the chunk
     (its inputs and ``chunk_size x hidden_size`` states) however long the
-    sequences are. The arithmetic is that of :func:`forward`, operation for
-    operation. Chunks whose states would all fit in ``_SMALL_STATES`` elements
-    go through :func:`forward` itself, which makes fewer calls per step.
+    sequences are. Chunks whose states would all fit in ``_SMALL_STATES``
+    elements keep them all, which makes fewer calls per step. Both run the same
+    step function, operation for operation.
     """
-    n = len(offsets) - 1
     n_hidden = params["W_hh"].shape[0]
-    out = np.empty((n, n_hidden), dtype=params["b_h"].dtype)
-    for start in range(0, n, chunk_size):
-        idx = np.arange(start, min(start + chunk_size, n))
+    out = np.empty((len(offsets) - 1, n_hidden), dtype=params["b_h"].dtype)
+    for idx in _chunks(offsets, chunk_size):
         batch = pack(values, offsets, idx)
+        hidden = None
         if len(batch.inputs) * n_hidden <= _SMALL_STATES:
-            pooled = _recurrence(params, batch, pooling).pooled
-        else:
-            pooled = _pooled_final(params, batch, pooling)
-        out[idx[batch.order]] = pooled
+            hidden = _step_inputs(params, batch)[0]
+        pool = _scan(params, batch, pooling, hidden)
+        out[idx[batch.order]] = pool.result(batch.lengths)
     return out
 
 
@@ -757,83 +773,15 @@ def predict_prefix_logits(params, values, offsets, chunk_size=1024, *, pooling="
     summary of a prefix is its last state, or the mean or maximum of its states,
     as ``pooling`` says, so the last row equals :func:`predict_logits`.
     """
-    W_hy, b_y = params["W_hy"], params["b_y"]
     out = []
-    for start in range(0, len(offsets) - 1, chunk_size):
-        idx = np.arange(start, min(start + chunk_size, len(offsets) - 1))
+    for idx in _chunks(offsets, chunk_size):
         batch = pack(values, offsets, idx)
-        hidden = _recurrence(params, batch).hidden
-        # Turn each row (step t of a sequence) into the summary of steps 1..t.
-        running = np.zeros((batch.n_sequences, hidden.shape[1]), dtype=hidden.dtype)
-        for t, (row, n) in enumerate(
-            zip(batch.step_offsets[:-1], batch.batch_sizes, strict=True)
-        ):
-            block = hidden[row : row + n]
-            if pooling == "mean":
-                running[:n] += block
-                block[...] = running[:n] / (t + 1)
-            elif pooling == "max":
-                _pool_step(running, "max", block, t)
-                block[...] = running[:n]
-        logits = hidden @ W_hy + b_y
-        per_sorted = [
-            logits[batch.step_offsets[:length] + i]
-            for i, length in enumerate(batch.lengths)
-        ]
+        hidden = _step_inputs(params, batch)[0]
+        summaries = np.empty_like(hidden)
+        _scan(params, batch, pooling, hidden, prefix_out=summaries)
+        logits = summaries @ params["W_hy"] + params["b_y"]
         unsorted = [None] * batch.n_sequences
-        for i, j in enumerate(batch.order):
-            unsorted[j] = per_sorted[i]
+        for i, (j, length) in enumerate(zip(batch.order, batch.lengths, strict=True)):
+            unsorted[j] = logits[batch.step_offsets[:length] + i]
         out += unsorted
     return out
-
-
-# Hidden-state elements below which prediction keeps them all (2 MiB in float64).
-_SMALL_STATES = 2**18
-
-
-def _forward_final(params, batch, pooling="last"):
-    """Logits of a packed batch, keeping only the current hidden states."""
-    logits = _pooled_final(params, batch, pooling) @ params["W_hy"] + params["b_y"]
-    return _unsort(logits, batch.order)
-
-
-def _pooled_final(params, batch, pooling="last"):
-    """Each sorted sequence's summary, keeping only the current hidden states."""
-    W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
-    W_emb = params.get("W_emb")
-    h = np.empty((batch.n_sequences, W_hh.shape[0]), dtype=b_h.dtype)
-    pre = np.empty_like(h)
-    recurrent = np.empty_like(h)
-    # Empty sequences keep zero (h_0 for "last").
-    pooled = np.zeros_like(h)
-    if W_emb is not None:
-        embedded = np.empty((batch.n_sequences, W_emb.shape[1]), dtype=b_h.dtype)
-    offsets, sizes = batch.step_offsets, batch.batch_sizes
-    n_steps = len(sizes)
-    for t in range(n_steps):
-        start, n = offsets[t], sizes[t]
-        inputs = batch.inputs[start : start + n]
-        # Ids come from the tokenizer, so clipping never changes one; it lets
-        # take write straight into its output instead of through a buffer.
-        if W_emb is not None:
-            np.take(W_emb, inputs, axis=0, out=embedded[:n], mode="clip")
-            np.matmul(embedded[:n], W_xh, out=pre[:n])
-        elif batch.is_tokens:
-            np.take(W_xh, inputs, axis=0, out=pre[:n], mode="clip")
-        else:
-            np.matmul(inputs, W_xh, out=pre[:n])
-        pre[:n] += b_h
-        if t:
-            np.matmul(h[:n], W_hh, out=recurrent[:n])
-            pre[:n] += recurrent[:n]
-        np.tanh(pre[:n], out=h[:n])
-        _flush_subnormals(h[:n], t)
-        if pooling == "last":
-            # Sorted by length: the sequences past the next step's count end here.
-            n_next = sizes[t + 1] if t + 1 < n_steps else 0
-            pooled[n_next:n] = h[n_next:n]
-        else:
-            _pool_step(pooled, pooling, h[:n], t)
-    if pooling == "mean":
-        pooled /= np.maximum(batch.lengths, 1)[:, np.newaxis]
-    return pooled

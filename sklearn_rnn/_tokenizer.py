@@ -4,10 +4,7 @@ import array
 import functools
 import itertools
 import numbers
-import reprlib
-import warnings
 from collections import Counter
-from collections.abc import Mapping, Set
 
 import numpy as np
 from sklearn import get_config
@@ -18,181 +15,15 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._persistence import VersionedStateMixin
+from ._sequences import TRUNCATIONS, truncate
+from ._validation import check_documents, check_sample_weight
+from ._warnings import warn
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
-
-_repr = reprlib.Repr()
-_repr.maxstring = 40
-_repr.maxother = 40
 
 
 def _n_documents(n):
     return f"{n} document" if n == 1 else f"{n} documents"
-
-
-def _is_missing(value):
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    # pandas' NA and NaT; matched by name so that pandas stays optional.
-    return type(value).__name__ in {"NAType", "NaTType"}
-
-
-def _not_a_document_error(value, position, name):
-    message = (
-        f"Document at position {position} in {name} is "
-        f"{type(value).__name__} ({_repr.repr(value)}), not str; "
-        "every document must be a string."
-    )
-    if isinstance(value, bytes | bytearray):
-        hint = "Decode bytes to str first, e.g. doc.decode('utf-8')."
-    elif _is_missing(value):
-        hint = "Replace missing documents with an empty string ''."
-    elif isinstance(value, list | tuple | np.ndarray):
-        hint = (
-            "A document is one string, not a sequence of tokens; join "
-            "pre-tokenised documents first, e.g. ' '.join(tokens)."
-        )
-    else:
-        hint = "Convert documents to str explicitly if that is intended."
-    return ValueError(f"{message} {hint}")
-
-
-def check_documents(X, *, name="X"):
-    """Validate a collection of raw text documents and return it as a list.
-
-    Parameters
-    ----------
-    X : iterable of str
-        The documents: a list, tuple, 1-D NumPy array (str or object dtype),
-        pandas Series, or any other ordered iterable of str.
-
-    name : str, default="X"
-        How to refer to `X` in error messages.
-
-    Returns
-    -------
-    documents : list of str
-        The documents in their original order. May be empty.
-
-    Raises
-    ------
-    ValueError
-        If `X` is a single str or bytes object, an array that is not 1-D,
-        or contains an element that is not a str (for instance None, NaN,
-        a number, bytes or a list of tokens).
-    TypeError
-        If `X` is None, not iterable, or unordered (a set or a mapping).
-
-    Examples
-    --------
-    >>> from sklearn_rnn._tokenizer import check_documents
-    >>> check_documents(("good film", "bad film"))
-    ['good film', 'bad film']
-    """
-    if isinstance(X, str):
-        raise ValueError(
-            "Iterable over raw text documents expected, string object received. "
-            "Wrap a single document in a list, e.g. [doc]."
-        )
-    if isinstance(X, bytes | bytearray):
-        raise ValueError(
-            "Iterable over raw text documents expected, bytes object received. "
-            "Decode it to str and wrap it in a list, e.g. [doc.decode('utf-8')]."
-        )
-    if X is None:
-        raise TypeError(
-            f"{name} is None; documents are required: pass an iterable of str, "
-            "e.g. a list of strings."
-        )
-
-    if hasattr(X, "__array__") or hasattr(X, "shape"):
-        # Converting arrays, Series and DataFrames through NumPy lets a 2-D
-        # input be rejected instead of iterating over its column labels.
-        values = np.asarray(X, dtype=object)
-        if values.ndim != 1:
-            raise ValueError(
-                f"Expected a 1-D sequence of documents for {name}, got an array "
-                f"with shape {values.shape}. Pass a single column of text, "
-                "e.g. df['text'] or X[:, 0]."
-            )
-        documents = values.tolist()
-    elif isinstance(X, Set | Mapping):
-        raise TypeError(
-            f"{name} is a {type(X).__name__}, which has no fixed order; pass the "
-            "documents as a list so that they line up with their targets."
-        )
-    else:
-        try:
-            documents = list(X)
-        except TypeError:
-            raise TypeError(
-                "Iterable over raw text documents expected, got "
-                f"{type(X).__name__} object for {name}."
-            ) from None
-
-    for position, document in enumerate(documents):
-        if not isinstance(document, str):
-            raise _not_a_document_error(document, position, name)
-    return documents
-
-
-def _check_sample_weight(sample_weight, n_documents):
-    """Validate `sample_weight` and return it as a new float64 array, or None."""
-    if sample_weight is None:
-        return None
-    weights = np.asarray(sample_weight)
-    if weights.dtype.kind not in "biufO":
-        raise ValueError(
-            f"sample_weight must contain numbers, got an array of dtype "
-            f"{weights.dtype}. Pass one non-negative float per document."
-        )
-    try:
-        # astype copies, so the caller's array is never modified.
-        weights = weights.astype(np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "sample_weight must contain numbers; some values could not be "
-            "converted to float. Pass one non-negative float per document."
-        ) from None
-    if weights.ndim != 1:
-        raise ValueError(
-            "sample_weight must be 1-D with one weight per document, got an "
-            f"array with shape {weights.shape}."
-        )
-    if len(weights) != n_documents:
-        raise ValueError(
-            f"sample_weight has {len(weights)} values but X has "
-            f"{_n_documents(n_documents)}; pass exactly one weight per document."
-        )
-    not_finite = ~np.isfinite(weights)
-    if not_finite.any():
-        position = int(np.flatnonzero(not_finite)[0])
-        raise ValueError(
-            f"sample_weight must be finite, got {weights[position]} at position "
-            f"{position}. Replace missing or infinite weights before fitting."
-        )
-    negative = weights < 0
-    if negative.any():
-        position = int(np.flatnonzero(negative)[0])
-        raise ValueError(
-            f"sample_weight must be non-negative, got {weights[position]} at "
-            f"position {position}."
-        )
-    if n_documents and not weights.any():
-        raise ValueError(
-            "sample_weight is 0 for every document; at least one weight must be "
-            "positive, otherwise there is nothing to learn from."
-        )
-    with np.errstate(over="ignore"):
-        total = weights.sum()
-    if not np.isfinite(total):
-        raise ValueError(
-            "The sum of sample_weight overflows float64; divide the weights by "
-            "a common factor (only their ratios matter for ordering)."
-        )
-    return weights
 
 
 def _exact_weights(weights):
@@ -416,7 +247,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         ],
         "max_features": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "max_len": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "truncation": [StrOptions({"head", "tail", "head+tail"})],
+        "truncation": [StrOptions(set(TRUNCATIONS))],
         "n_buckets": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
@@ -490,9 +321,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         >>> TextTokenizer().fit(docs, sample_weight=[2, 1, 0]).vocabulary_
         {'spam': 2, 'offer': 3, 'hello': 4}
         """
-        # Frames above the warning: _warn_unused_params, _check_fit_input,
-        # fit and its _fit_context wrapper.
-        documents, weights = self._check_fit_input(X, sample_weight, stacklevel=5)
+        documents, weights = self._check_fit_input(X, sample_weight)
         if self.n_buckets is not None:
             self._set_hashing_attributes()
         else:
@@ -524,15 +353,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         X_ids : ndarray of int64, shape (n_documents, max_length)
             Same as :meth:`transform`.
         """
-        # As in fit, plus the wrapper scikit-learn's set_output puts around
-        # fit_transform.
-        documents, weights = self._check_fit_input(X, sample_weight, stacklevel=6)
-        if self.n_buckets is not None:
-            self._set_hashing_attributes()
-            return self._pad(*self._to_ragged(self._iter_tokens(documents)))
-        token_lists = list(self._iter_tokens(documents))
-        self._learn_vocabulary(token_lists, weights)
-        return self._pad(*self._to_ragged(token_lists))
+        return self._pad(*self.fit_transform_ragged(X, sample_weight=sample_weight))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform_ragged(self, X, y=None, sample_weight=None):
@@ -561,10 +382,10 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         offsets : ndarray of int64, shape (n_documents + 1,)
             Same as :meth:`transform_ragged`.
         """
-        documents, weights = self._check_fit_input(X, sample_weight, stacklevel=5)
+        documents, weights = self._check_fit_input(X, sample_weight)
         if self.n_buckets is not None:
             self._set_hashing_attributes()
-            return self._to_ragged(self._iter_tokens(documents))
+            return self._transform_documents(documents)
         token_lists = list(self._iter_tokens(documents))
         self._learn_vocabulary(token_lists, weights)
         return self._to_ragged(token_lists)
@@ -618,7 +439,10 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 self._validate_params()
             self._check_hashing_params()
         check_is_fitted(self)
-        documents = check_documents(X)
+        return self._transform_documents(check_documents(X))
+
+    def _transform_documents(self, documents):
+        """``transform_ragged`` of documents already checked (a list of str)."""
         return self._to_ragged(self._iter_tokens(documents))
 
     def inverse_transform(self, X):
@@ -697,16 +521,13 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         tags.requires_fit = self.n_buckets is None
         return tags
 
-    def _check_fit_input(self, X, sample_weight, stacklevel):
-        """Validate fit's arguments; return the documents and the weights.
-
-        `stacklevel` makes warnings point at the code that called fit.
-        """
+    def _check_fit_input(self, X, sample_weight):
+        """Validate fit's arguments; return the documents and the weights."""
         if self.n_buckets is not None:
             self._check_hashing_params()
         documents = check_documents(X)
-        weights = _check_sample_weight(sample_weight, len(documents))
-        self._warn_unused_params(stacklevel)
+        weights = check_sample_weight(sample_weight, len(documents))
+        self._warn_unused_params()
         return documents, weights
 
     def _check_hashing_params(self):
@@ -734,7 +555,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 "defaults (min_df=1, max_df=1.0, max_features=None)."
             )
 
-    def _warn_unused_params(self, stacklevel):
+    def _warn_unused_params(self):
         if self.analyzer != "char":
             return
         ignored = [
@@ -746,11 +567,9 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             if unused
         ]
         if ignored:
-            warnings.warn(
+            warn(
                 f"The parameter(s) {', '.join(ignored)} will not be used since "
-                "analyzer='char'.",
-                UserWarning,
-                stacklevel=stacklevel,
+                "analyzer='char'."
             )
 
     def _set_hashing_attributes(self):
@@ -888,25 +707,17 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             # distinct token is hashed once per call and then looked up.
             to_ids = functools.partial(map, _HashedIds(self.n_buckets).__getitem__)
 
-        max_len = self.max_len
-        if max_len is not None:
-            n_head = {"head": max_len, "tail": 0}.get(
-                self.truncation, max_len - max_len // 2
-            )
-            n_tail = max_len - n_head
         # array.array holds 8 bytes per id, unlike a list of Python ints.
         token_ids = array.array("q")
         offsets = array.array("q", [0])
-        end = 0
         for tokens in token_lists:
-            if max_len is not None and len(tokens) > max_len:
-                tokens = tokens[:n_head] + (tokens[-n_tail:] if n_tail else [])
             token_ids.extend(to_ids(tokens))
-            end += len(tokens)
-            offsets.append(end)
-        return (
+            offsets.append(len(token_ids))
+        return truncate(
             np.array(token_ids, dtype=np.int64),
             np.array(offsets, dtype=np.int64),
+            self.max_len,
+            self.truncation,
         )
 
     @classmethod

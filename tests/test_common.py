@@ -3,7 +3,7 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_rnn import TextRNNClassifier
+from sklearn_rnn import TextRNNClassifier, TextRNNRegressor
 
 # Several checks fit with few epochs on purpose; running out of max_iter is expected.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -33,6 +33,9 @@ def expected_failed_checks(estimator):
         # functions of the data (dropout masks depend on the batch layout).
         TextRNNClassifier(pooling="last", recurrent_init="orthogonal", max_len=20),
         TextRNNClassifier(pooling="mean", embedding_size=8, hidden_size=16),
+        TextRNNRegressor(),
+        TextRNNRegressor(target_scaling=None, pooling="last"),
+        TextRNNRegressor(dtype="float32", solver="sgd"),
     ],
     expected_failed_checks=expected_failed_checks,
 )

@@ -1,0 +1,733 @@
+"""The estimator base shared by TextRNNClassifier and TextRNNRegressor.
+
+It holds what the two have in common: the parameters, the dispatch between text
+and numeric input, one ``_fit`` for ``fit``, ``partial_fit`` and warm start,
+chunked prediction, ``transform`` and per-step outputs. A fit builds its fitted
+state aside and publishes it in one step at the end, so a failed call changes
+nothing. Subclasses say only what differs: how targets are encoded, how samples
+are weighed, and which loss the output layer trains with.
+"""
+
+import copy
+from dataclasses import KW_ONLY, dataclass
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import (
+    _get_feature_names,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
+
+from . import _rnn
+from ._optimizers import SGD, Adam, Plateau
+from ._persistence import VersionedStateMixin
+from ._sequences import TRUNCATIONS, Ragged, take
+from ._threads import blas_threads
+from ._tokenizer import TextTokenizer
+from ._training import PREDICT_CHUNK, DataSet, Settings, train
+from ._validation import (
+    as_3d,
+    as_documents,
+    check_sample_weight,
+    describe,
+    is_empty_1d,
+    strings_in_numeric_error,
+)
+from ._warnings import warn
+
+# Public fitted attribute holding each parameter of the recurrent math.
+WEIGHT_ATTRIBUTES = {
+    "W_xh": "input_weights_",
+    "W_hh": "recurrent_weights_",
+    "b_h": "hidden_bias_",
+    "W_hy": "output_weights_",
+    "b_y": "output_bias_",
+    "W_emb": "embedding_weights_",
+}
+
+# Fitted attributes that belong to one input kind, or one architecture: a refit
+# that does not set them again must not keep stale ones.
+_REFIT_REMOVES = (
+    "tokenizer_",
+    "n_features_in_",
+    "feature_names_in_",
+    *WEIGHT_ATTRIBUTES.values(),
+)
+
+# early_stopping="auto" sets aside a validation set from this many samples on: then
+# it holds 100 or more samples (at the default validation_fraction), enough to
+# judge, and the corpus is large enough to spare them. On a few dozen samples a
+# validation set is too small to tell a better epoch from noise, and the samples
+# are worth more for training.
+AUTO_EARLY_STOPPING_SAMPLES = 1000
+
+
+def compose_doc(doc, **sections):
+    """Fill an estimator's docstring with the sections both estimators share.
+
+    A marker ``[name]`` on a line of its own is replaced by ``sections[name]``, so
+    the text of a shared parameter is written once.
+    """
+    for name, text in sections.items():
+        marker = f"    [{name}]\n"
+        if marker not in doc:
+            raise ValueError(f"docstring has no {marker.strip()} marker")
+        doc = doc.replace(marker, text)
+    return doc
+
+
+# One declaration of each parameter serves both estimators: the dataclass writes
+# the plain ``__init__`` scikit-learn expects (each argument stored under its own
+# name, nothing else), which a subclass extends with its own parameters.
+@dataclass(eq=False, repr=False)
+class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
+    """Base of the recurrent estimators; not for direct use."""
+
+    tokenizer: object = None
+    _: KW_ONLY
+    hidden_size: int = 64
+    embedding_size: int | None = None
+    pooling: str = "auto"
+    max_len: int | None = None
+    truncation: str = "head"
+    recurrent_init: str = "uniform"
+    input_dropout: float = 0.0
+    dropout: float = 0.0
+    solver: str = "adam"
+    learning_rate: str = "constant"
+    learning_rate_init: float = 1e-2
+    plateau_factor: float = 0.2
+    plateau_patience: int = 3
+    batch_size: object = "auto"
+    max_iter: int = 200
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    early_stopping: object = "auto"
+    validation_fraction: float = 0.1
+    alpha: float = 1e-4
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    clip_norm: float | None = 5.0
+    clip_value: float | None = None
+    shuffle: bool = True
+    length_bucketing: bool = False
+    blas_threads: object = "auto"
+    dtype: object = "float64"
+    random_state: object = None
+    warm_start: bool = False
+    verbose: object = False
+
+    # The loss the output layer trains with (see _rnn.LOSSES).
+    _loss = None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.string = True
+        # transform returns the model's own dtype, whatever the input's.
+        try:
+            dtype = np.dtype(self.dtype).name
+        except TypeError:
+            dtype = "float64"  # an invalid dtype; fit will say so
+        tags.transformer_tags.preserves_dtype = [dtype]
+        return tags
+
+    # ------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to text or numeric sequences.
+
+        Parameters
+        ----------
+        X : list of str, or array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features)
+            Raw documents (1-D list, array or Series of str), or numeric sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels (any type scikit-learn accepts: str, int, bool, ...) for
+            the classifier; target values for the regressor.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss; None weighs all samples
+            equally. Integer weights act as repeated samples and zero weights as
+            absent ones (see Notes).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _is_fitted(self):
+        return hasattr(self, "input_mode_")
+
+    def _fit(self, X, y, sample_weight, *, incremental, **target_options):
+        """Train on (X, y), from scratch or continuing; publish the result.
+
+        ``incremental`` is one epoch of ``partial_fit``; otherwise a ``fit``, which
+        continues the fitted model under ``warm_start``. ``target_options`` go to
+        the subclass's ``_encode_targets``. Nothing on ``self`` changes until the
+        run has succeeded; then the whole fitted state is replaced at once.
+        """
+        continuing = self._is_fitted() and (incremental or self.warm_start)
+        with blas_threads(self.blas_threads, self.hidden_size):
+            fitted = self._train(
+                X, y, sample_weight, continuing, incremental, target_options
+            )
+        if not continuing:
+            state = {k: v for k, v in self.__dict__.items() if k not in _REFIT_REMOVES}
+        else:
+            state = dict(self.__dict__)
+        state.update(fitted)
+        self.__dict__ = state
+        return self
+
+    def _train(self, X, y, sample_weight, continuing, incremental, target_options):
+        """Everything a fit does but publishing: returns the new fitted attributes."""
+        mode, data, y, fitted = self._check_fit_input(X, y, reset=not continuing)
+        sample_weight = check_sample_weight(sample_weight, len(y))
+        data, y, sample_weight = _drop_zero_weight(
+            sample_weight, data, y, sample_weight
+        )
+        targets, target_state = self._encode_targets(
+            y, sample_weight, continuing=continuing, **target_options
+        )
+        fitted.update(target_state)
+        weights = self._loss_weights(targets, sample_weight, target_state)
+        data, targets, sample_weight, weights = _drop_zero_weight(
+            weights, data, targets, sample_weight, weights
+        )
+
+        rng = check_random_state(self.random_state)
+        valid = None
+        if not incremental and self._uses_early_stopping(len(targets)):
+            train_idx, valid_idx = self._validation_split(targets, rng)
+            valid = (take(data, valid_idx), targets[valid_idx])
+            valid += tuple(
+                None if w is None else w[valid_idx] for w in (weights, sample_weight)
+            )
+            data, targets = take(data, train_idx), targets[train_idx]
+            weights = None if weights is None else weights[train_idx]
+            sample_weight = None if sample_weight is None else sample_weight[train_idx]
+
+        pooling = self._resolve_pooling(mode)
+        reading = (self.max_len, self.truncation)
+        if continuing:
+            tokenizer = self.__dict__.get("tokenizer_")
+            params = self._continued_params(
+                "partial_fit" if incremental else "warm_start"
+            )
+            optimizer = self._continued_optimizer(params)
+            sequences = self._sequences(data, tokenizer, params["W_xh"].dtype, reading)
+        else:
+            tokenizer, sequences = None, None
+            if mode == "text":
+                tokenizer, sequences = self._fit_tokenizer(data, sample_weight)
+                sequences = sequences.truncate(*reading)
+                fitted["tokenizer_"] = tokenizer
+            n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
+            params = self._init_params(
+                rng, n_inputs, mode, self._n_outputs(targets, fitted)
+            )
+            optimizer = self._make_optimizer(params)
+            if sequences is None:
+                sequences = self._sequences(data, None, params["W_xh"].dtype, reading)
+            fitted.update(input_mode_=mode, n_step_features_=n_inputs)
+        settings = self._settings(pooling, len(targets), incremental)
+        if valid is not None:
+            valid = DataSet(
+                self._sequences(valid[0], tokenizer, params["W_xh"].dtype, reading),
+                *valid[1:],
+            )
+        first_epoch = self.n_iter_ if continuing else 0
+        result = train(
+            params,
+            optimizer,
+            DataSet(sequences, targets, weights),
+            settings,
+            rng,
+            valid=valid,
+            first_epoch=first_epoch,
+            start_epoch=self.best_epoch_ if continuing and not incremental else None,
+            compete=continuing,
+        )
+        fitted.update(
+            self._fitted_state(result, len(targets), continuing, valid is not None)
+        )
+        fitted.update(_optimizer=optimizer, _pooling=pooling, _reading=reading)
+        return fitted
+
+    def _fitted_state(self, result, n_samples, continuing, validated):
+        """The fitted attributes of a training run's result."""
+        fitted = {
+            attr: result.params[name]
+            for name, attr in WEIGHT_ATTRIBUTES.items()
+            if name in result.params
+        }
+        losses = [r["train_loss"] for r in result.records]
+        history, loss_curve = (
+            (self.history_, self.loss_curve_) if continuing else ([], [])
+        )
+        fitted.update(
+            history_=history + result.records,
+            loss_curve_=loss_curve + losses,
+            n_iter_=(self.n_iter_ if continuing else 0) + len(result.records),
+            t_=(self.t_ if continuing else 0) + len(result.records) * n_samples,
+            best_epoch_=result.best_epoch,
+        )
+        if validated:
+            fitted.update(
+                validation_loss_curve_=[r["valid_loss"] for r in result.records],
+                validation_scores_=[r["valid_score"] for r in result.records],
+                best_validation_score_=result.best_score,
+                best_loss_=result.best_loss,
+            )
+        else:
+            fitted.update(
+                validation_loss_curve_=None,
+                validation_scores_=None,
+                best_validation_score_=None,
+                best_loss_=min(fitted["loss_curve_"]),
+            )
+        return fitted
+
+    def _check_fit_input(self, X, y, *, reset):
+        """Validate X and y for training; return (mode, data, y, fitted).
+
+        ``data`` is the list of documents (text) or a 3-D float array (numeric);
+        ``fitted`` holds what fitting records about the input (``n_features_in_``,
+        ``feature_names_in_``). With ``reset=False`` (warm start, later
+        ``partial_fit`` calls) X must be of the kind, and for numbers of the shape,
+        the model was fitted on. Sets nothing on the estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is "
+                "None."
+            )
+        self._check_target_types(y)
+        docs = as_documents(X)
+        if not reset:
+            fitted_on_text = self.input_mode_ == "text"
+            if (docs is not None) != fitted_on_text and not is_empty_1d(X):
+                fitted = "text" if fitted_on_text else "numeric sequences"
+                given = "text" if docs is not None else describe(X)
+                raise ValueError(
+                    f"This model was fitted on {fitted}, so training can only continue "
+                    f"on {fitted}; got {given}. Set warm_start=False, or use a new "
+                    "estimator, to fit on another kind of input."
+                )
+        if docs is not None:
+            y = self._check_targets(y)
+            check_consistent_length(docs, y)
+            return "text", docs, y, {}
+        if is_empty_1d(X):
+            raise ValueError(
+                "Found 0 samples: X is empty. Pass at least two documents or sequences."
+            )
+        try:
+            if reset:
+                names = _get_feature_names(X)
+                X = check_array(X, dtype=np.float64, allow_nd=True)
+                fitted = {"n_features_in_": X.shape[1]}
+                if names is not None:
+                    fitted["feature_names_in_"] = names
+            else:
+                X = validate_data(self, X, reset=False, dtype=np.float64, allow_nd=True)
+                fitted = {}
+        except ValueError as exc:
+            if "could not convert string to float" not in str(exc):
+                raise
+            raise strings_in_numeric_error(X) from exc
+        y = self._check_targets(y)
+        check_consistent_length(X, y)
+        X = as_3d(X)
+        if not reset and X.shape[2] != self.n_step_features_:
+            raise ValueError(
+                f"X has {X.shape[2]} features per time step, but this model was "
+                f"fitted on {self.n_step_features_}."
+            )
+        return "numeric", X, y, fitted
+
+    def _sequences(self, data, tokenizer, dtype, reading):
+        """Documents or a numeric array as ragged sequences, cut as ``reading``
+        (max_len, truncation) says."""
+        if tokenizer is None:
+            ragged = Ragged.from_numeric(data, dtype)
+        else:
+            # The documents are checked already: a TextTokenizer skips that.
+            to_ids = getattr(
+                tokenizer, "_transform_documents", tokenizer.transform_ragged
+            )
+            ragged = Ragged(*to_ids(data))
+        return ragged.truncate(*reading)
+
+    def _fit_tokenizer(self, documents, sample_weight):
+        """Fit a clone of the tokenizer; return it and the documents' sequences.
+
+        A tokenizer with ``fit_transform_ragged`` tokenizes the documents once for
+        both; any other is fitted, then asked for ``transform_ragged``.
+        """
+        tokenizer = TextTokenizer() if self.tokenizer is None else clone(self.tokenizer)
+        both = getattr(tokenizer, "fit_transform_ragged", None)
+        fit = both or tokenizer.fit
+        if sample_weight is not None and has_fit_parameter(tokenizer, "sample_weight"):
+            out = fit(documents, sample_weight=sample_weight)
+        else:
+            # Zero-weight documents are already gone; other weights need support.
+            out = fit(documents)
+        return tokenizer, Ragged(
+            *(out if both else tokenizer.transform_ragged(documents))
+        )
+
+    def _init_params(self, rng, n_inputs, mode, n_outputs):
+        # All initial weights are drawn before anything that depends on n_samples, so
+        # one seed gives the same initial model for any data set.
+        params = _rnn.init_params(
+            rng,
+            n_inputs,
+            self.hidden_size,
+            n_outputs,
+            token_input=mode == "text",
+            dtype=self._float_dtype(),
+            embedding_size=self._embedding_size(mode),
+            recurrent_init=self.recurrent_init,
+        )
+        if mode == "text":
+            # With min_df=1 no training token maps to the unknown id, so its row would
+            # keep its random initial value and unseen words would add noise. Zero
+            # makes an unseen word a neutral step (h_t = tanh(h_{t-1} W_hh + b_h))
+            # unless training gives it a meaning (rare words under min_df > 1).
+            token_matrix = params["W_emb" if "W_emb" in params else "W_xh"]
+            token_matrix[[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = 0.0
+        return params
+
+    def _continued_params(self, how):
+        """Copies of the fitted weights, to continue training them.
+
+        Copies, because the fitted arrays must survive a failed call unchanged.
+        Parameters that shape the weights cannot change between calls.
+        """
+        params = self._params()
+        fitted = {
+            "hidden_size": params["W_hh"].shape[0],
+            "dtype": params["W_hh"].dtype.name,
+            "embedding_size": params["W_emb"].shape[1] if "W_emb" in params else None,
+        }
+        asked = {
+            "hidden_size": self.hidden_size,
+            "dtype": self._float_dtype().name,
+            "embedding_size": self._embedding_size(self.input_mode_),
+        }
+        for name, value in fitted.items():
+            if asked[name] != value:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r}, but the fitted model has "
+                    f"{name} {value!r}; {how} continues the fitted weights. Set "
+                    f"{name} back, or fit a new model (warm_start=False)."
+                )
+        return {name: value.copy() for name, value in params.items()}
+
+    def _solver_class(self):
+        return SGD if self.solver == "sgd" else Adam
+
+    def _continued_optimizer(self, params):
+        """The stored optimizer state, to continue training without a jolt.
+
+        A fresh Adam takes full-size steps at first, which throws a trained model off
+        its minimum; its kept moments continue where the last call stopped.
+        """
+        optimizer = self.__dict__.get("_optimizer")
+        if not isinstance(optimizer, self._solver_class()):
+            return self._make_optimizer(params)
+        # A copy: the stored state must survive a failed call.
+        optimizer = copy.deepcopy(optimizer)
+        self._set_optimizer_hyperparameters(optimizer)
+        return optimizer
+
+    def _make_optimizer(self, params):
+        optimizer = self._solver_class()(params, self.learning_rate_init)
+        self._set_optimizer_hyperparameters(optimizer)
+        return optimizer
+
+    def _set_optimizer_hyperparameters(self, optimizer):
+        """Apply the current parameters (possibly changed by set_params)."""
+        optimizer.learning_rate = self.learning_rate_init
+        if isinstance(optimizer, SGD):
+            optimizer.momentum = self.momentum
+            optimizer.nesterov = self.nesterovs_momentum
+        else:
+            optimizer.beta_1 = self.beta_1
+            optimizer.beta_2 = self.beta_2
+            optimizer.epsilon = self.epsilon
+
+    def _settings(self, pooling, n_samples, incremental):
+        schedule = None
+        if self.learning_rate == "plateau":
+            schedule = Plateau(self.plateau_factor, self.plateau_patience)
+        return Settings(
+            loss=self._loss,
+            pooling=pooling,
+            batch_size=self._batch_size(n_samples),
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            alpha=self.alpha,
+            input_dropout=self.input_dropout,
+            dropout=self.dropout,
+            clip_norm=self.clip_norm,
+            clip_value=self.clip_value,
+            shuffle=self.shuffle,
+            length_bucketing=self.length_bucketing,
+            schedule=schedule,
+            verbose=int(self.verbose),
+            incremental=incremental,
+            name=type(self).__name__,
+        )
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warn(
+                f"batch_size={self.batch_size} is larger than the number of samples "
+                f"({n_samples}); using {n_samples}."
+            )
+        return min(self.batch_size, n_samples)
+
+    def _float_dtype(self):
+        """The computation dtype asked for by the ``dtype`` parameter."""
+        dtype = np.dtype(self.dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(
+                f"dtype must be 'float64' or 'float32', got {self.dtype!r}."
+            )
+        return dtype
+
+    def _resolve_pooling(self, mode):
+        if self.pooling == "auto":
+            return "mean" if mode == "text" else "max"
+        return self.pooling
+
+    def _embedding_size(self, mode):
+        """The embedding size in effect: embeddings are for token input only."""
+        return self.embedding_size if mode == "text" else None
+
+    def _uses_early_stopping(self, n_samples):
+        if self.early_stopping == "auto":
+            return n_samples >= AUTO_EARLY_STOPPING_SAMPLES
+        return bool(self.early_stopping)
+
+    def _validation_split(self, targets, rng):
+        """Indices of the training and the validation part (see ``_stratify``)."""
+        stratify = self._stratify(targets)
+        try:
+            train_idx, valid_idx = train_test_split(
+                np.arange(len(targets)),
+                test_size=self.validation_fraction,
+                stratify=stratify,
+                random_state=rng,
+            )
+        except ValueError as exc:
+            self._split_failed(len(targets), str(exc))
+        if stratify is not None:
+            # Stratifying keeps proportions, so a rare class can still get no
+            # validation sample; its loss would then never be watched.
+            n_classes = len(np.unique(stratify))
+            missing = n_classes - len(np.unique(stratify[valid_idx]))
+            if missing:
+                self._split_failed(
+                    len(targets), f"{missing} class(es) would have no validation sample"
+                )
+        return train_idx, valid_idx
+
+    def _split_failed(self, n_samples, problem):
+        raise ValueError(
+            f"early_stopping could not set aside a validation set of "
+            f"validation_fraction={self.validation_fraction} of {n_samples} samples"
+            f"{self._split_requirement()}: {problem}. Raise validation_fraction, "
+            "provide more samples, or set early_stopping=False."
+        )
+
+    # Hooks for the subclasses, with the regressor's answers as defaults.
+    def _stratify(self, targets):
+        return None
+
+    def _split_requirement(self):
+        return ""
+
+    def _check_target_types(self, y):
+        pass
+
+    def _n_outputs(self, targets, fitted):
+        return targets.shape[1]
+
+    def _loss_weights(self, targets, sample_weight, target_state):
+        return sample_weight
+
+    # ------------------------------------------------------------ predict
+    def _params(self):
+        return {
+            name: getattr(self, attr)
+            for name, attr in WEIGHT_ATTRIBUTES.items()
+            if hasattr(self, attr)
+        }
+
+    def _check_predict_input(self, X):
+        """Check X against the fitted model.
+
+        Returns the list of documents (text) or the validated (n, T, F) array.
+        """
+        check_is_fitted(self)
+        docs = as_documents(X)
+        if self.input_mode_ == "text":
+            if docs is None:
+                if is_empty_1d(X):
+                    raise ValueError(
+                        "Found 0 documents: X is empty. Pass at least one document."
+                    )
+                raise ValueError(
+                    "This model was fitted on text, so X must be a 1-D list, array or "
+                    f"Series of str documents; got {describe(X)}. Fit a new model to "
+                    "predict from numeric sequences."
+                )
+            return docs
+        if docs is not None:
+            raise ValueError(
+                "This model was fitted on numeric sequences of "
+                f"{self.n_features_in_} time steps, but X is text. Pass a 2-D or 3-D "
+                "numeric array, or fit a new model on text."
+            )
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) >= 2 and shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input: numeric input is read as "
+                f"sequences, and this model was fitted on {self.n_features_in_} time "
+                "steps. Pad or truncate the sequences to that length."
+            )
+        X = as_3d(validate_data(self, X, reset=False, dtype=np.float64, allow_nd=True))
+        if X.shape[2] != self.n_step_features_:
+            raise ValueError(
+                f"X has {X.shape[2]} features per time step, but this model was "
+                f"fitted on {self.n_step_features_}."
+            )
+        return X
+
+    def _run_chunks(self, X, run, width=None):
+        """``run(params, values, offsets, ...)`` over X, tokenized and run one chunk
+        at a time, so that memory is bounded by the chunk whatever the number of
+        samples. ``width`` names the parameter whose size is the number of columns
+        per sample (None: ``run`` returns a list of arrays)."""
+        data = self._check_predict_input(X)
+        params = self._params()
+        dtype = params["b_y"].dtype
+        tokenizer = self.tokenizer_ if self.input_mode_ == "text" else None
+        if width is None:
+            out = []
+        else:
+            out = np.empty((len(data), params[width].shape[0]), dtype=dtype)
+        with blas_threads(self.blas_threads, params["W_hh"].shape[0]):
+            for start in range(0, len(data), PREDICT_CHUNK):
+                chunk = slice(start, start + PREDICT_CHUNK)
+                sequences = self._sequences(
+                    data[chunk], tokenizer, dtype, self._reading
+                )
+                result = run(params, *sequences, PREDICT_CHUNK, pooling=self._pooling)
+                if width is None:
+                    out += result
+                else:
+                    out[chunk] = result
+        return out
+
+    def _outputs(self, X):
+        """The output layer's values (logits, or scaled predictions) for X."""
+        return self._run_chunks(X, _rnn.predict_logits, "b_y")
+
+    def _outputs_per_step(self, X):
+        """The output layer's values after each step of each sequence of X."""
+        return self._run_chunks(X, _rnn.predict_prefix_logits)
+
+    def transform(self, X):
+        """The summary of each sequence that the output layer reads, as features.
+
+        With ``pooling="last"`` this is the final hidden state; with "mean" or "max"
+        the mean or element-wise maximum of all hidden states (see ``pooling``). It
+        lets the recurrent network feed another estimator, e.g. a linear model or a
+        clustering, in a ``Pipeline``.
+
+        Parameters
+        ----------
+        X : list of str or array-like
+            Documents or numeric sequences, of the kind the model was fitted on.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_size)
+            In ``[-1, 1]`` (tanh units); zero for an empty sequence.
+        """
+        return self._run_chunks(X, _rnn.predict_pooled, "b_h")
+
+
+def _drop_zero_weight(weights, data, *arrays):
+    """Drop samples of zero weight: they must act exactly as absent samples.
+
+    Returns ``data`` and each of ``arrays`` (None stays None) without them.
+    """
+    if weights is None or (weights > 0).all():
+        return data, *arrays
+    keep = np.flatnonzero(weights > 0)
+    return take(data, keep), *(a if a is None else a[keep] for a in arrays)
+
+
+BaseTextRNN._parameter_constraints = {
+    "tokenizer": [HasMethods(["fit", "transform_ragged"]), None],
+    "hidden_size": [Interval(Integral, 1, None, closed="left")],
+    "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
+    "pooling": [StrOptions({"auto", *_rnn.POOLINGS})],
+    "max_len": [Interval(Integral, 1, None, closed="left"), None],
+    "truncation": [StrOptions(set(TRUNCATIONS))],
+    "recurrent_init": [StrOptions({"uniform", "orthogonal"})],
+    "input_dropout": [Interval(Real, 0, 1, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "solver": [StrOptions({"adam", "sgd"})],
+    "learning_rate": [StrOptions({"constant", "plateau"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "plateau_factor": [Interval(Real, 0, 1, closed="neither")],
+    "plateau_patience": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean", StrOptions({"auto"})],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "clip_value": [Interval(Real, 0, None, closed="neither"), None],
+    "shuffle": ["boolean"],
+    "length_bucketing": ["boolean"],
+    "blas_threads": [
+        StrOptions({"auto"}),
+        Interval(Integral, 1, None, closed="left"),
+        None,
+    ],
+    "dtype": [StrOptions({"float64", "float32"}), type],
+    "random_state": ["random_state"],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+}

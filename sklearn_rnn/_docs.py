@@ -1,0 +1,259 @@
+"""Docstring sections that TextRNNClassifier and TextRNNRegressor share.
+
+Each is written once here and placed into both class docstrings by
+``_base.compose_doc``, so the two estimators document their common parameters,
+attributes and behaviour with the same words.
+"""
+
+PARAMETERS = """\
+    tokenizer : TextTokenizer or None, default=None
+        Turns documents into token-id sequences for text input. None means
+        ``TextTokenizer()``. The tokenizer passed is cloned in ``fit``, so its
+        parameters can be searched as ``tokenizer__min_df`` etc. Ignored for numeric
+        input.
+    hidden_size : int, default=64
+        Number of units of the hidden state.
+    embedding_size : int or None, default=None
+        Text input only. None: each token id selects a row of ``W_xh`` directly
+        (an embedding of size ``hidden_size``, the tutorial's model). An int ``E``:
+        each id selects a row of an ``n_ids x E`` embedding, which ``W_xh``
+        (``E x hidden_size``) maps to the hidden units; a small ``E`` makes far
+        fewer weights for a large vocabulary. Ignored for numeric input.
+    pooling : {"auto", "mean", "max", "last"}, default="auto"
+        What summarises a sequence for the output layer: the mean of its hidden
+        states, their element-wise maximum, or its last hidden state (the
+        tutorial's). With "last", what a long text said early must survive every
+        later step; the mean or the maximum lets every step speak to the output
+        directly. "auto" means "mean" for text and "max" for numeric input, the
+        best of the three in the measurements of the documentation's page on
+        choosing hyperparameters.
+    max_len : int or None, default=None
+        Read at most ``max_len`` steps of each sequence (tokens of a document, or
+        time steps of numeric input), in ``fit`` and in prediction; which steps:
+        ``truncation``. None reads whole sequences. Shorter reading makes long
+        documents cheaper (fit time is proportional to the steps read).
+    truncation : {"head", "tail", "head+tail"}, default="head"
+        Which steps a sequence longer than ``max_len`` keeps: its first
+        ``max_len``, its last ``max_len``, or the first ``max_len - max_len // 2``
+        and the last ``max_len // 2``.
+    recurrent_init : {"uniform", "orthogonal"}, default="uniform"
+        Initial ``W_hh``: uniform in ``±1/sqrt(hidden_size)`` (PyTorch's scheme),
+        or a random orthogonal matrix, which keeps the norm of a gradient flowing
+        back through ``W_hh`` and can help long sequences.
+    input_dropout : float in [0, 1), default=0.0
+        During training only, zero each element of each step's input vector (the
+        token's embedding row, or the numeric features) with this probability,
+        scaling the rest by ``1 / (1 - input_dropout)``; a new mask per batch.
+    dropout : float in [0, 1), default=0.0
+        The same for the pooled summary fed to the output layer. Dropout makes
+        the training loss noisy, which the ``tol`` stopping rule on the training
+        loss can mistake for a plateau: use it with early stopping.
+    solver : {"adam", "sgd"}, default="adam"
+        Update rule. "sgd" uses ``momentum`` and ``nesterovs_momentum``; "adam" uses
+        ``beta_1``, ``beta_2`` and ``epsilon``.
+    learning_rate : {"constant", "plateau"}, default="constant"
+        Learning-rate schedule of ``fit``. "constant" keeps ``learning_rate_init``.
+        "plateau" multiplies the rate by ``plateau_factor`` whenever the watched loss
+        (see ``tol``) has not improved by ``tol`` for ``plateau_patience`` epochs in a
+        row. The rate in force at each epoch is recorded in ``history_``.
+        ``partial_fit`` always uses ``learning_rate_init``.
+    learning_rate_init : float, default=1e-2
+        Initial step size.
+    plateau_factor : float in (0, 1), default=0.2
+        Factor applied to the learning rate on a plateau (``learning_rate="plateau"``
+        only).
+    plateau_patience : int, default=3
+        Epochs without ``tol`` improvement before the rate is reduced
+        (``learning_rate="plateau"`` only). Keep it below ``n_iter_no_change``, or
+        training stops before the rate is ever reduced.
+    batch_size : int or "auto", default="auto"
+        Sequences per mini-batch; "auto" means ``min(200, n_samples)``.
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data) of one ``fit`` call.
+    tol : float, default=1e-4
+        Training stops when the watched loss has not improved by at least ``tol``
+        for ``n_iter_no_change`` consecutive epochs. The watched loss is the training
+        loss, or the validation loss when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Number of epochs without ``tol`` improvement before training stops.
+    early_stopping : bool or "auto", default="auto"
+        "auto" means True when ``fit`` gets at least 1,000 samples (of non-zero
+        weight), False below: a few dozen samples make a validation set too small
+        to judge by and are worth more for training. True: set aside
+        ``validation_fraction`` of the training data (drawn from
+        ``random_state``, stratified by class for a classifier), watch the loss
+        on it after every epoch, stop when it has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and end with the weights of the epoch with
+        the lowest validation loss (not those of the last epoch). The validation
+        loss is watched rather than the score because it changes with every
+        improvement of the outputs, while the accuracy of a small validation set
+        moves in coarse steps and ties often.
+        Text vocabulary is learnt from the training part only, so validation
+        documents meet unknown words as new documents would. Ignored by
+        ``partial_fit``.
+    validation_fraction : float in (0, 1), default=0.1
+        Proportion of the training data set aside for early stopping. The
+        validation set of a classifier must hold at least one sample of every
+        class.
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weight matrices (not the biases), divided by
+        the total sample weight of the batch as in scikit-learn's MLP.
+    momentum : float, default=0.9
+        Momentum for SGD.
+    nesterovs_momentum : bool, default=True
+        Whether SGD uses Nesterov's momentum.
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimates.
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimates.
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+    clip_norm : float or None, default=5.0
+        If not None, rescale the gradients of each batch so that their joint L2 norm
+        is at most ``clip_norm`` (global-norm clipping).
+    clip_value : float or None, default=None
+        If not None, clip every gradient element to ``[-clip_value, clip_value]``
+        before norm clipping; ``clip_value=1.0`` is the tutorial's rule.
+    shuffle : bool, default=True
+        Whether to shuffle the training data at each epoch.
+    length_bucketing : bool, default=False
+        When shuffling into more than one mini-batch, group sequences of similar
+        length in the same batch: each pool of 8 shuffled batches is sorted by length
+        and cut again, and the batches are then shuffled. With text of very uneven
+        lengths this saves time spent on the last steps of the longest documents,
+        but batches are less random, and when length goes with the class a batch
+        leans to one class, which can cost accuracy. No effect in full-batch
+        training or with ``shuffle=False``.
+    blas_threads : "auto", int or None, default="auto"
+        Threads the BLAS library (matrix products) may use during ``fit``,
+        ``partial_fit`` and prediction. The products of a recurrent network are
+        small, one per time step, and below a hidden size of about 256 they run
+        slower on several threads than on one; "auto" uses 1 thread when
+        ``hidden_size < 256`` and leaves the library's setting alone otherwise. An
+        int sets that limit; None never changes it. The previous setting is
+        restored after each call.
+    dtype : {"float64", "float32"}, default="float64"
+        Floating-point type of the weights and of all computation. "float32" trains
+        faster at hidden sizes of 128 and more, and halves the memory of the
+        weights, at the cost of precision (about 1e-7 relative instead of 1e-16);
+        outputs are then float32 too. Numeric input is converted.
+    random_state : int, RandomState instance or None, default=None
+        Decides every random choice: weight initialisation, the validation split of
+        early stopping and shuffling. Pass an int for reproducible results.
+    warm_start : bool, default=False
+        If true and the estimator is already fitted, ``fit`` continues from the
+        fitted weights and vocabulary (and a classifier's classes) instead of
+        starting afresh: words not in the vocabulary map to the unknown id, and
+        ``y`` may only contain labels in ``classes_``. The optimizer state (e.g.
+        Adam's moments) is kept from the previous call, so training continues
+        smoothly; the learning rate restarts at ``learning_rate_init``.
+    verbose : bool or int, default=False
+        If true, print one line of progress per epoch: training loss (and running
+        accuracy), validation loss and score (early stopping), learning rate
+        (plateau schedule), elapsed time, and an upper bound on the time left (as if
+        all ``max_iter`` epochs were run). An int ``k > 1`` prints every ``k``-th
+        epoch and the last.
+
+"""
+
+ATTRIBUTES = """\
+    input_mode_ : {"text", "numeric"}
+        The kind of input the model was fitted on; prediction expects the same kind.
+    tokenizer_ : TextTokenizer
+        The fitted tokenizer (text input only).
+    n_features_in_ : int
+        Number of time steps of the numeric sequences seen in ``fit`` (numeric input
+        only; text has no fixed length).
+    feature_names_in_ : ndarray of shape (n_features_in,)
+        Column names of a DataFrame passed to ``fit`` (numeric input only, and only if
+        it had string column names).
+    n_step_features_ : int
+        Features per time step: 1 for 2-D numeric input, ``X.shape[2]`` for 3-D, and
+        the vocabulary size (number of token ids) for text.
+    input_weights_ : ndarray of shape (n_step_features, hidden_size)
+        ``W_xh``: row ``i`` is the input contribution of token id ``i`` (text) or of
+        feature ``i`` (numeric). With ``embedding_size``, of shape
+        ``(embedding_size, hidden_size)``: row ``i`` is the contribution of
+        embedding unit ``i``.
+    embedding_weights_ : ndarray of shape (n_step_features, embedding_size)
+        ``W_emb``: row ``i`` is the embedding of token id ``i``. Only with
+        ``embedding_size`` set and text input.
+    recurrent_weights_ : ndarray of shape (hidden_size, hidden_size)
+        ``W_hh``, from the previous hidden state to the next.
+    hidden_bias_ : ndarray of shape (hidden_size,)
+        ``b_h``.
+    output_weights_ : ndarray of shape (hidden_size, n_outputs)
+        ``W_hy``, from the pooled hidden states (see ``pooling``) to the outputs
+        (one per class, or one per target).
+    output_bias_ : ndarray of shape (n_outputs,)
+        ``b_y``.
+    loss_curve_ : list of float
+        Training loss (weighted loss plus penalty, averaged over the epoch's
+        batches) of each epoch, over all ``fit`` (with ``warm_start``) and
+        ``partial_fit`` calls since the model was created.
+    best_loss_ : float
+        Lowest loss watched by the last ``fit``: the training loss (the minimum of
+        ``loss_curve_``) or, with ``early_stopping``, the validation loss, which is
+        then the validation loss of the weights the model holds. After
+        ``partial_fit``, the minimum of ``loss_curve_``.
+    validation_loss_curve_ : list of float or None
+        Validation loss (weighted loss, no penalty) after each epoch of the
+        last ``fit``; None without ``early_stopping``.
+    validation_scores_ : list of float or None
+        Validation score (accuracy or R^2, weighted by ``sample_weight``) after
+        each epoch of the last ``fit``; None without ``early_stopping``.
+    best_validation_score_ : float or None
+        Validation score of the weights the model holds, i.e. of the epoch with
+        the lowest validation loss. It can be below ``max(validation_scores_)``,
+        because the loss, not the score, chooses the epoch. None without
+        ``early_stopping``.
+    best_epoch_ : int
+        Epoch (counted like ``n_iter_``) whose weights the model holds: the last one,
+        or with ``early_stopping`` the one with the lowest validation loss. With
+        ``warm_start`` the weights the fit started from compete too, so this can be
+        an epoch of an earlier call.
+    history_ : list of dict
+        One record per epoch, over all calls like ``loss_curve_``; e.g.
+        ``pandas.DataFrame(clf.history_)`` gives a table to plot. Keys: "epoch",
+        "train_loss", "train_accuracy" (classifier only: running accuracy during
+        the epoch),
+        "learning_rate", "seconds" (duration of the epoch), and with early stopping
+        "valid_loss", "valid_score" and "best" (whether the epoch improved the
+        lowest validation loss).
+    n_iter_ : int
+        Number of epochs run, over all calls like ``loss_curve_``.
+    t_ : int
+        Number of training samples seen by the solver, over all calls.
+"""
+
+NOTES = """\
+    Sequences in a mini-batch are sorted by length and only those still running are
+    updated at each step, so a sequence's output and gradient do not depend on the
+    other sequences of its batch: no padding ever reaches a hidden state.
+
+    Any document is valid input at prediction time. Words never seen in ``fit`` map to
+    the tokenizer's unknown-token id. Its row of ``W_xh`` starts at zero, so an unseen
+    word is a neutral step of the recurrence, and it is trained only when training
+    documents contain tokens outside the vocabulary (``min_df > 1`` or
+    ``max_features``). An empty document keeps ``h = h_0 = 0``, so its output is the
+    output bias alone.
+
+    Initialisation: ``W_xh`` and ``W_hy`` are Glorot-uniform, ``W_hh`` is uniform in
+    ``±1/sqrt(hidden_size)``, biases are zero (see ``sklearn_rnn._rnn.init_params``).
+
+    Weights: ``sample_weight`` multiplies each sample's loss, and the loss is
+    normalised by the total weight, so integer weights train like repeated samples
+    and a zero weight like a dropped sample. Samples of zero weight are dropped
+    before anything else: they do not shape the vocabulary (or the classes) and do
+    not enter the validation set. The tokenizer's vocabulary is learnt with the
+    sample weights when its ``fit`` accepts ``sample_weight``.
+
+    Nothing is lost to a failed call. If training diverges (a non-finite loss or
+    weight), ``fit`` and ``partial_fit`` raise a ``ValueError`` saying what to change
+    and leave the estimator exactly as it was before the call, so a model fitted
+    earlier (and then warm-started or trained with ``partial_fit``) keeps predicting
+    as before. A ``KeyboardInterrupt`` during ``fit`` after at least one complete
+    epoch stops training with a warning and keeps the best weights so far (those of
+    ``best_epoch_``); before that, or during ``partial_fit``, it leaves the estimator
+    as it was and propagates.
+"""

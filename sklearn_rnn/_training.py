@@ -1,0 +1,357 @@
+"""The epoch loop over arrays: batches, stopping rules, best weights, progress.
+
+Nothing here knows an estimator: :func:`train` takes parameters, an optimizer,
+named data sets and a :class:`Settings`, and returns a :class:`Result`. The
+estimators turn their parameters into settings and the result into fitted
+attributes.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from . import _rnn
+from ._optimizers import clip_gradients
+from ._sequences import Ragged, pack
+from ._warnings import warn
+
+# Sequences run together when the validation set is evaluated: bounds memory for
+# any number of samples.
+PREDICT_CHUNK = 1024
+
+# Batches per pool sorted by length when ``length_bucketing`` is on: enough for
+# similar lengths within a batch, few enough that batches still change each epoch.
+_BUCKET_POOL = 8
+
+
+@dataclass
+class DataSet:
+    """Sequences with their targets and weights.
+
+    ``weights`` weigh each sample's loss (sample and class weights); None weighs
+    all alike. ``score_weights`` weigh the validation score (sample weights only).
+    """
+
+    sequences: Ragged
+    targets: np.ndarray
+    weights: np.ndarray | None = None
+    score_weights: np.ndarray | None = None
+
+    def __len__(self):
+        return len(self.targets)
+
+
+@dataclass
+class Settings:
+    """How to train: the estimator's parameters, resolved."""
+
+    loss: str
+    pooling: str
+    batch_size: int
+    max_iter: int = 200
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    alpha: float = 0.0
+    input_dropout: float = 0.0
+    dropout: float = 0.0
+    clip_norm: float | None = None
+    clip_value: float | None = None
+    shuffle: bool = True
+    length_bucketing: bool = False
+    schedule: object = None  # a learning-rate schedule, e.g. _optimizers.Plateau
+    verbose: int = 0
+    incremental: bool = False  # one epoch, no stopping rule, no schedule
+    name: str = "The estimator"  # for messages
+
+
+@dataclass
+class Result:
+    """What a training run produced.
+
+    ``params`` are the weights to keep: the best epoch's with validation, the
+    last epoch's otherwise. ``records`` hold one dict per epoch. ``best_loss`` is
+    the lowest watched loss (validation loss, or training loss without
+    validation) and ``best_score`` the validation score of the kept weights.
+    """
+
+    params: dict
+    records: list
+    best_epoch: int
+    best_loss: float
+    best_score: float | None
+
+
+def raise_diverged(epoch, what):
+    raise ValueError(
+        f"Training diverged at epoch {epoch}: {what}. Lower learning_rate_init, or "
+        "set clip_norm (or clip_value) to bound the updates. The estimator was left "
+        "as it was before this call, so a previously fitted model is still usable."
+    )
+
+
+def train_step(params, optimizer, batch, targets, weights, settings, rng, epoch=0):
+    """One update on one packed batch: loss and gradients, clipping, the
+    optimizer's step. Returns the batch's loss (before the update) and outputs."""
+    loss, grads, outputs = _rnn.loss_and_gradients(
+        params,
+        batch,
+        targets,
+        sample_weight=weights,
+        alpha=settings.alpha,
+        loss=settings.loss,
+        sparse=True,
+        pooling=settings.pooling,
+        input_dropout=settings.input_dropout,
+        output_dropout=settings.dropout,
+        rng=rng,
+    )
+    if not np.isfinite(loss):
+        raise_diverged(epoch, f"the loss is {loss}")
+    clip_gradients(grads, clip_value=settings.clip_value, clip_norm=settings.clip_norm)
+    optimizer.step(params, grads)
+    return loss, outputs
+
+
+class _Snapshot:
+    """The weights a training run will end with, safe from an interrupt.
+
+    ``take`` copies into a spare buffer and then publishes it with one assignment,
+    so a ``KeyboardInterrupt`` arriving mid-copy never leaves a torn mix of two
+    epochs in ``state``. Two buffers are reused, so no epoch allocates.
+    """
+
+    def __init__(self, params, epoch, score=None, *, enabled=True):
+        self.enabled = enabled
+        if enabled:
+            self._spare = _copy(params)
+            self.state = (_copy(params), epoch, score)
+        else:
+            self.state = (None, epoch, score)
+
+    def take(self, params, epoch, score=None):
+        if not self.enabled:
+            return
+        spare = self._spare
+        for name, value in params.items():
+            np.copyto(spare[name], value)
+        previous = self.state[0]
+        self.state = (spare, epoch, score)
+        self._spare = previous
+
+
+def _copy(params):
+    return {name: value.copy() for name, value in params.items()}
+
+
+def evaluate(params, data, settings):
+    """Validation (loss, score) of ``params``: the weighted mean loss (no
+    penalty) and the weighted accuracy (log loss) or R^2 (squared error)."""
+    logits = _rnn.predict_logits(
+        params, *data.sequences, PREDICT_CHUNK, pooling=settings.pooling
+    )
+    losses = _rnn.LOSSES[settings.loss].per_sample(logits, data.targets)
+    score = _SCORES[settings.loss](logits, data.targets, data.score_weights)
+    return float(np.average(losses, weights=data.weights)), score
+
+
+def _accuracy(logits, y, weights):
+    return float(np.average(logits.argmax(axis=1) == y, weights=weights))
+
+
+def _r2(predictions, y, weights):
+    """R^2 averaged uniformly over the outputs (scikit-learn's default)."""
+    w = np.ones(len(y)) if weights is None else weights
+    mean = np.average(y, axis=0, weights=w)
+    residual = np.average((y - predictions) ** 2, axis=0, weights=w)
+    total = np.average((y - mean) ** 2, axis=0, weights=w)
+    # A constant target is explained perfectly or not at all.
+    r2 = np.where(total > 0, 1.0 - residual / np.where(total > 0, total, 1.0), 0.0)
+    r2[(total == 0) & (residual == 0)] = 1.0
+    return float(r2.mean())
+
+
+_SCORES = {"log_loss": _accuracy, "squared_error": _r2}
+
+
+def train(
+    params,
+    optimizer,
+    data,
+    settings,
+    rng,
+    *,
+    valid=None,
+    first_epoch=0,
+    start_epoch=None,
+    compete=False,
+):
+    """Train ``params`` (updated in place) and return a :class:`Result`.
+
+    Epochs are numbered from ``first_epoch + 1``; ``start_epoch`` is the epoch
+    whose weights ``params`` hold on entry (default ``first_epoch``). With
+    ``valid`` and ``compete``, the incoming weights compete with the new epochs
+    for the lowest validation loss, so continuing a model never makes it worse.
+    """
+    n_epochs = 1 if settings.incremental else settings.max_iter
+    best_loss, best_score = np.inf, None
+    if valid is not None and compete:
+        best_loss, best_score = evaluate(params, valid, settings)
+    start = first_epoch if start_epoch is None else start_epoch
+    kept = _Snapshot(params, start, best_score, enabled=not settings.incremental)
+    records = []
+    no_improvement = 0
+    cache = {}
+    start_time = time.perf_counter()
+    stopped = False
+    try:
+        for epoch in range(1, n_epochs + 1):
+            number = first_epoch + epoch
+            epoch_start = time.perf_counter()
+            record = {"epoch": number, "learning_rate": optimizer.learning_rate}
+            record.update(
+                _run_epoch(params, optimizer, data, settings, rng, number, cache)
+            )
+            if valid is None:
+                value = record["train_loss"]
+                kept.take(params, number)
+            else:
+                value, score = evaluate(params, valid, settings)
+                record["valid_loss"], record["valid_score"] = value, score
+                record["best"] = bool(value < best_loss)
+                if record["best"]:
+                    kept.take(params, number, score)
+            improved = value < best_loss - settings.tol
+            best_loss = min(best_loss, value)
+            record["seconds"] = time.perf_counter() - epoch_start
+            records.append(record)
+
+            no_improvement = 0 if improved else no_improvement + 1
+            stopped = (
+                not settings.incremental and no_improvement >= settings.n_iter_no_change
+            )
+            _report(settings, record, epoch, n_epochs, start_time, stopped, valid)
+            if stopped:
+                break
+            if settings.schedule is not None and not settings.incremental:
+                settings.schedule.observe(improved)
+                settings.schedule.adjust(optimizer)
+    except KeyboardInterrupt:
+        if settings.incremental or not records:
+            raise  # nothing gained: the caller restores the previous state
+        warn(
+            f"Training interrupted by the user after {len(records)} epochs; the "
+            f"model keeps the weights of epoch {kept.state[1]}."
+        )
+        stopped = True
+    if not stopped and not settings.incremental:
+        warn(
+            f"{settings.name} reached max_iter={settings.max_iter} epochs and "
+            "the loss is still improving. Raise max_iter or learning_rate_init for "
+            "a closer fit.",
+            ConvergenceWarning,
+        )
+    kept_params, best_epoch, kept_score = kept.state
+    if not kept.enabled:
+        kept_params, best_epoch = params, first_epoch + len(records)
+    return Result(kept_params, records, best_epoch, best_loss, kept_score)
+
+
+def _run_epoch(params, optimizer, data, settings, rng, epoch, cache):
+    """One pass over the training data; returns the epoch's record entries: the
+    mean training loss, and for classification the running accuracy.
+
+    ``cache`` keeps the packed batch of full-batch training between epochs.
+    """
+    values, offsets = data.sequences
+    targets, weights = data.targets, data.weights
+    n_samples = len(data)
+    classify = settings.loss == "log_loss"
+    epoch_loss, n_correct = 0.0, 0
+    for idx in _epoch_batches(data.sequences.lengths, settings, rng):
+        if len(idx) == n_samples:
+            if "full" not in cache:
+                cache["full"] = pack(values, offsets, idx)
+            batch = cache["full"]
+        else:
+            batch = pack(values, offsets, idx)
+        loss, outputs = train_step(
+            params,
+            optimizer,
+            batch,
+            targets[idx],
+            None if weights is None else weights[idx],
+            settings,
+            rng,
+            epoch,
+        )
+        epoch_loss += loss * len(idx)
+        if classify:
+            n_correct += int((outputs.argmax(axis=1) == targets[idx]).sum())
+    # |h| <= 1, so finite sums of absolute weights bound every pre-activation and
+    # output: this also catches an epoch's last update, whose loss is never
+    # computed, before it leaves a model that predicts NaN.
+    with np.errstate(over="ignore"):
+        bounded = all(np.isfinite(np.abs(p).sum()) for p in params.values())
+    if not bounded:
+        raise_diverged(epoch, "the weights overflowed")
+    record = {"train_loss": epoch_loss / n_samples}
+    if classify:
+        record["train_accuracy"] = n_correct / n_samples
+    return record
+
+
+def _epoch_batches(lengths, settings, rng):
+    """The sample indices of each mini-batch of one epoch, in training order."""
+    n_samples, batch_size = len(lengths), settings.batch_size
+    if n_samples <= batch_size:
+        # One batch: its gradient does not depend on the order, so there is
+        # nothing to shuffle (and it can be packed once for all epochs).
+        return [np.arange(n_samples)]
+    order = rng.permutation(n_samples) if settings.shuffle else np.arange(n_samples)
+    batches = [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
+    if not (settings.length_bucketing and settings.shuffle):
+        return batches
+    # Sort each pool of a few shuffled batches by length and cut it again, so
+    # that a batch holds sequences of similar length: a long sequence no longer
+    # runs its last steps alone, one small matrix product per step. The batches
+    # are then shuffled, so lengths do not come in order.
+    pool = batch_size * _BUCKET_POOL
+    batches = []
+    for start in range(0, n_samples, pool):
+        part = order[start : start + pool]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches += [part[s : s + batch_size] for s in range(0, len(part), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _report(settings, record, epoch, n_epochs, start_time, stopped, valid):
+    """Print progress as ``settings.verbose`` asks: every k-th epoch and the last."""
+    every = int(settings.verbose)
+    if not every or not (epoch % every == 0 or epoch == n_epochs or stopped):
+        return
+    parts = [f"Epoch {epoch}/{n_epochs}: loss {record['train_loss']:.4f}"]
+    if "train_accuracy" in record:
+        parts.append(f"accuracy {record['train_accuracy']:.3f}")
+    if "valid_loss" in record:
+        best = " *" if record["best"] else ""
+        name = "accuracy" if settings.loss == "log_loss" else "R2"
+        parts.append(
+            f"valid loss {record['valid_loss']:.4f}{best}, "
+            f"valid {name} {record['valid_score']:.3f}"
+        )
+    if settings.schedule is not None:
+        parts.append(f"lr {record['learning_rate']:.3g}")
+    elapsed = time.perf_counter() - start_time
+    parts.append(f"{elapsed:.2f} s")
+    if epoch < n_epochs:
+        left = elapsed / epoch * (n_epochs - epoch)
+        parts.append(f"at most {left:.1f} s left")
+    print(", ".join(parts))
+    if stopped:
+        watched = "validation" if valid is not None else "training"
+        print(
+            f"Stopped at epoch {epoch}: the {watched} loss improved by less than "
+            f"tol={settings.tol} for {settings.n_iter_no_change} epochs."
+        )
