@@ -8,39 +8,25 @@ nothing. Subclasses say only what differs: how targets are encoded, how samples
 are weighed, and which loss the output layer trains with.
 """
 
-import copy
 from dataclasses import KW_ONLY, dataclass
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
-    _get_feature_names,
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
     has_fit_parameter,
-    validate_data,
 )
 
 from . import _rnn
-from ._optimizers import SGD, Adam, Plateau
+from ._optimizers import Plateau, make_optimizer
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, Ragged, take
 from ._threads import blas_threads
 from ._tokenizer import TextTokenizer
-from ._training import PREDICT_CHUNK, DataSet, Settings, train
-from ._validation import (
-    as_3d,
-    as_documents,
-    check_sample_weight,
-    describe,
-    is_empty_1d,
-    strings_in_numeric_error,
-)
+from ._training import PREDICT_CHUNK, DataSet, Settings, train, validation_split
+from ._validation import check_fit_input, check_predict_input, check_sample_weight
 from ._warnings import warn
 
 # Public fitted attribute holding each parameter of the recurrent math.
@@ -194,7 +180,9 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     def _train(self, X, y, sample_weight, continuing, incremental, target_options):
         """Everything a fit does but publishing: returns the new fitted attributes."""
-        mode, data, y, fitted = self._check_fit_input(X, y, reset=not continuing)
+        mode, data, y, fitted = check_fit_input(
+            self, X, y, reset=not continuing, check_targets=self._check_targets
+        )
         sample_weight = check_sample_weight(sample_weight, len(y))
         data, y, sample_weight = _drop_zero_weight(
             sample_weight, data, y, sample_weight
@@ -211,7 +199,9 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         valid = None
         if not incremental and self._uses_early_stopping(len(targets)):
-            train_idx, valid_idx = self._validation_split(targets, rng)
+            train_idx, valid_idx = validation_split(
+                len(targets), self.validation_fraction, rng, self._stratify(targets)
+            )
             valid = (take(data, valid_idx), targets[valid_idx])
             valid += tuple(
                 None if w is None else w[valid_idx] for w in (weights, sample_weight)
@@ -227,7 +217,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             params = self._continued_params(
                 "partial_fit" if incremental else "warm_start"
             )
-            optimizer = self._continued_optimizer(params)
+            optimizer = self._make_optimizer(params, self._optimizer)
             sequences = self._sequences(data, tokenizer, params["W_xh"].dtype, reading)
         else:
             tokenizer, sequences = None, None
@@ -300,64 +290,6 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 best_loss_=min(fitted["loss_curve_"]),
             )
         return fitted
-
-    def _check_fit_input(self, X, y, *, reset):
-        """Validate X and y for training; return (mode, data, y, fitted).
-
-        ``data`` is the list of documents (text) or a 3-D float array (numeric);
-        ``fitted`` holds what fitting records about the input (``n_features_in_``,
-        ``feature_names_in_``). With ``reset=False`` (warm start, later
-        ``partial_fit`` calls) X must be of the kind, and for numbers of the shape,
-        the model was fitted on. Sets nothing on the estimator.
-        """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is "
-                "None."
-            )
-        self._check_target_types(y)
-        docs = as_documents(X)
-        if not reset:
-            fitted_on_text = self.input_mode_ == "text"
-            if (docs is not None) != fitted_on_text and not is_empty_1d(X):
-                fitted = "text" if fitted_on_text else "numeric sequences"
-                given = "text" if docs is not None else describe(X)
-                raise ValueError(
-                    f"This model was fitted on {fitted}, so training can only continue "
-                    f"on {fitted}; got {given}. Set warm_start=False, or use a new "
-                    "estimator, to fit on another kind of input."
-                )
-        if docs is not None:
-            y = self._check_targets(y)
-            check_consistent_length(docs, y)
-            return "text", docs, y, {}
-        if is_empty_1d(X):
-            raise ValueError(
-                "Found 0 samples: X is empty. Pass at least two documents or sequences."
-            )
-        try:
-            if reset:
-                names = _get_feature_names(X)
-                X = check_array(X, dtype=np.float64, allow_nd=True)
-                fitted = {"n_features_in_": X.shape[1]}
-                if names is not None:
-                    fitted["feature_names_in_"] = names
-            else:
-                X = validate_data(self, X, reset=False, dtype=np.float64, allow_nd=True)
-                fitted = {}
-        except ValueError as exc:
-            if "could not convert string to float" not in str(exc):
-                raise
-            raise strings_in_numeric_error(X) from exc
-        y = self._check_targets(y)
-        check_consistent_length(X, y)
-        X = as_3d(X)
-        if not reset and X.shape[2] != self.n_step_features_:
-            raise ValueError(
-                f"X has {X.shape[2]} features per time step, but this model was "
-                f"fitted on {self.n_step_features_}."
-            )
-        return "numeric", X, y, fitted
 
     def _sequences(self, data, tokenizer, dtype, reading):
         """Documents or a numeric array as ragged sequences, cut as ``reading``
@@ -438,38 +370,18 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 )
         return {name: value.copy() for name, value in params.items()}
 
-    def _solver_class(self):
-        return SGD if self.solver == "sgd" else Adam
-
-    def _continued_optimizer(self, params):
-        """The stored optimizer state, to continue training without a jolt.
-
-        A fresh Adam takes full-size steps at first, which throws a trained model off
-        its minimum; its kept moments continue where the last call stopped.
-        """
-        optimizer = self.__dict__.get("_optimizer")
-        if not isinstance(optimizer, self._solver_class()):
-            return self._make_optimizer(params)
-        # A copy: the stored state must survive a failed call.
-        optimizer = copy.deepcopy(optimizer)
-        self._set_optimizer_hyperparameters(optimizer)
-        return optimizer
-
-    def _make_optimizer(self, params):
-        optimizer = self._solver_class()(params, self.learning_rate_init)
-        self._set_optimizer_hyperparameters(optimizer)
-        return optimizer
-
-    def _set_optimizer_hyperparameters(self, optimizer):
-        """Apply the current parameters (possibly changed by set_params)."""
-        optimizer.learning_rate = self.learning_rate_init
-        if isinstance(optimizer, SGD):
-            optimizer.momentum = self.momentum
-            optimizer.nesterov = self.nesterovs_momentum
-        else:
-            optimizer.beta_1 = self.beta_1
-            optimizer.beta_2 = self.beta_2
-            optimizer.epsilon = self.epsilon
+    def _make_optimizer(self, params, previous=None):
+        """The optimizer the parameters ask for, continuing ``previous``'s state
+        when it is of that kind (parameters changed by set_params apply)."""
+        hyperparameters = {
+            "learning_rate": self.learning_rate_init,
+            "momentum": self.momentum,
+            "nesterov": self.nesterovs_momentum,
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
+        return make_optimizer(self.solver, params, hyperparameters, previous)
 
     def _settings(self, pooling, n_samples, incremental):
         schedule = None
@@ -528,46 +440,9 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             return n_samples >= AUTO_EARLY_STOPPING_SAMPLES
         return bool(self.early_stopping)
 
-    def _validation_split(self, targets, rng):
-        """Indices of the training and the validation part (see ``_stratify``)."""
-        stratify = self._stratify(targets)
-        try:
-            train_idx, valid_idx = train_test_split(
-                np.arange(len(targets)),
-                test_size=self.validation_fraction,
-                stratify=stratify,
-                random_state=rng,
-            )
-        except ValueError as exc:
-            self._split_failed(len(targets), str(exc))
-        if stratify is not None:
-            # Stratifying keeps proportions, so a rare class can still get no
-            # validation sample; its loss would then never be watched.
-            n_classes = len(np.unique(stratify))
-            missing = n_classes - len(np.unique(stratify[valid_idx]))
-            if missing:
-                self._split_failed(
-                    len(targets), f"{missing} class(es) would have no validation sample"
-                )
-        return train_idx, valid_idx
-
-    def _split_failed(self, n_samples, problem):
-        raise ValueError(
-            f"early_stopping could not set aside a validation set of "
-            f"validation_fraction={self.validation_fraction} of {n_samples} samples"
-            f"{self._split_requirement()}: {problem}. Raise validation_fraction, "
-            "provide more samples, or set early_stopping=False."
-        )
-
     # Hooks for the subclasses, with the regressor's answers as defaults.
     def _stratify(self, targets):
         return None
-
-    def _split_requirement(self):
-        return ""
-
-    def _check_target_types(self, y):
-        pass
 
     def _n_outputs(self, targets, fitted):
         return targets.shape[1]
@@ -583,53 +458,12 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             if hasattr(self, attr)
         }
 
-    def _check_predict_input(self, X):
-        """Check X against the fitted model.
-
-        Returns the list of documents (text) or the validated (n, T, F) array.
-        """
-        check_is_fitted(self)
-        docs = as_documents(X)
-        if self.input_mode_ == "text":
-            if docs is None:
-                if is_empty_1d(X):
-                    raise ValueError(
-                        "Found 0 documents: X is empty. Pass at least one document."
-                    )
-                raise ValueError(
-                    "This model was fitted on text, so X must be a 1-D list, array or "
-                    f"Series of str documents; got {describe(X)}. Fit a new model to "
-                    "predict from numeric sequences."
-                )
-            return docs
-        if docs is not None:
-            raise ValueError(
-                "This model was fitted on numeric sequences of "
-                f"{self.n_features_in_} time steps, but X is text. Pass a 2-D or 3-D "
-                "numeric array, or fit a new model on text."
-            )
-        shape = getattr(X, "shape", None)
-        if shape is not None and len(shape) >= 2 and shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input: numeric input is read as "
-                f"sequences, and this model was fitted on {self.n_features_in_} time "
-                "steps. Pad or truncate the sequences to that length."
-            )
-        X = as_3d(validate_data(self, X, reset=False, dtype=np.float64, allow_nd=True))
-        if X.shape[2] != self.n_step_features_:
-            raise ValueError(
-                f"X has {X.shape[2]} features per time step, but this model was "
-                f"fitted on {self.n_step_features_}."
-            )
-        return X
-
     def _run_chunks(self, X, run, width=None):
         """``run(params, values, offsets, ...)`` over X, tokenized and run one chunk
         at a time, so that memory is bounded by the chunk whatever the number of
         samples. ``width`` names the parameter whose size is the number of columns
         per sample (None: ``run`` returns a list of arrays)."""
-        data = self._check_predict_input(X)
+        data = check_predict_input(self, X)
         params = self._params()
         dtype = params["b_y"].dtype
         tokenizer = self.tokenizer_ if self.input_mode_ == "text" else None

@@ -127,10 +127,8 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------ targets
-    def _check_target_types(self, y):
-        check_label_types(y)
-
     def _check_targets(self, y):
+        check_label_types(y)
         y = _check_y(y, estimator=self)
         check_classification_targets(y)
         return y
@@ -226,9 +224,6 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
 
     def _stratify(self, targets):
         return targets
-
-    def _split_requirement(self):
-        return ", stratified by class and holding every class"
 
     # ------------------------------------------------------------ predict
     def predict_proba_per_step(self, X):

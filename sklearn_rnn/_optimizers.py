@@ -7,6 +7,8 @@ space (they are rebuilt for every batch), so it allocates almost nothing: with a
 embedding-sized ``W_xh`` each temporary array would cost a page-faulting allocation.
 """
 
+import copy
+
 import numpy as np
 
 from ._rnn import RowSparseGradient
@@ -214,3 +216,25 @@ class Plateau:
         if self.wait >= self.patience:
             optimizer.learning_rate *= self.factor
             self.wait = 0
+
+
+def make_optimizer(solver, params, hyperparameters, previous=None):
+    """An optimizer for ``params``: a copy of ``previous`` when it is of the kind
+    ``solver`` asks for, so that its state (e.g. Adam's moments) continues, or a
+    new one. ``hyperparameters`` (learning_rate, momentum, nesterov, beta_1,
+    beta_2, epsilon) are applied either way; those of the other solver are
+    ignored.
+
+    A fresh Adam takes full-size steps at first, which throws a trained model off
+    its minimum; continuing its moments avoids that jolt. The copy keeps
+    ``previous`` intact if training then fails.
+    """
+    cls = SGD if solver == "sgd" else Adam
+    if isinstance(previous, cls):
+        optimizer = copy.deepcopy(previous)
+    else:
+        optimizer = cls(params, hyperparameters["learning_rate"])
+    for name, value in hyperparameters.items():
+        if hasattr(optimizer, name):
+            setattr(optimizer, name, value)
+    return optimizer

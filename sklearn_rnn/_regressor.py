@@ -152,8 +152,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
 
     # ------------------------------------------------------------ predict
     def _unscale(self, outputs):
-        outputs *= self.target_scale_
-        outputs += self.target_mean_
+        # In float64 whatever the model's dtype, like the targets it was given.
+        outputs = outputs * self.target_scale_ + self.target_mean_
         return outputs.ravel() if self._y_is_1d else outputs
 
     def predict(self, X):
@@ -167,7 +167,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions, shaped like the ``y`` given to ``fit``.
+            Predictions, shaped like the ``y`` given to ``fit``; float64 whatever
+            the model's ``dtype``.
         """
         return self._unscale(self._outputs(X))
 

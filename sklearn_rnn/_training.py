@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 
 from . import _rnn
 from ._optimizers import clip_gradients
@@ -355,3 +356,40 @@ def _report(settings, record, epoch, n_epochs, start_time, stopped, valid):
             f"Stopped at epoch {epoch}: the {watched} loss improved by less than "
             f"tol={settings.tol} for {settings.n_iter_no_change} epochs."
         )
+
+
+def validation_split(n_samples, fraction, rng, stratify=None):
+    """Indices of the training and the validation part of ``n_samples`` samples.
+
+    ``stratify`` (class indices) keeps the class proportions in both parts and
+    requires every class in the validation part. Raises a ValueError that says
+    what to change when the split cannot be made.
+    """
+    rule = (
+        ", stratified by class and holding every class" if stratify is not None else ""
+    )
+
+    def fail(problem):
+        raise ValueError(
+            f"early_stopping could not set aside a validation set of "
+            f"validation_fraction={fraction} of {n_samples} samples{rule}: "
+            f"{problem}. Raise validation_fraction, provide more samples, or set "
+            "early_stopping=False."
+        )
+
+    try:
+        train_idx, valid_idx = train_test_split(
+            np.arange(n_samples),
+            test_size=fraction,
+            stratify=stratify,
+            random_state=rng,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    if stratify is not None:
+        # Stratifying keeps proportions, so a rare class can still get no
+        # validation sample; its loss would then never be watched.
+        missing = len(np.unique(stratify)) - len(np.unique(stratify[valid_idx]))
+        if missing:
+            fail(f"{missing} class(es) would have no validation sample")
+    return train_idx, valid_idx

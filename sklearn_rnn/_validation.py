@@ -8,7 +8,14 @@ from collections.abc import Mapping, Set
 from numbers import Real
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _get_feature_names,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 _repr = reprlib.Repr()
 _repr.maxstring = 40
@@ -194,13 +201,117 @@ def as_3d(X):
     return X
 
 
-def strings_in_numeric_error(X):
+def _strings_in_numeric_error(X):
     return ValueError(
         f"X holds strings but is not 1-D text: got {describe(X)}. Text must "
         "be a 1-D list, array or Series with one str document per sample "
         "(join the columns of a table into one document); numeric sequences "
         "must hold numbers."
     )
+
+
+# ---------------------------------------------------------------- estimator input
+def check_fit_input(estimator, X, y, *, reset, check_targets):
+    """Validate X and y for training; return (mode, data, y, fitted).
+
+    ``check_targets`` validates y (the estimator's rule for labels or values).
+    ``data`` is the list of documents (text) or a 3-D float array (numeric);
+    ``fitted`` holds what fitting records about the input (``n_features_in_``,
+    ``feature_names_in_``). With ``reset=False`` (warm start, later
+    ``partial_fit`` calls) X must be of the kind, and for numbers of the shape,
+    the model was fitted on. Sets nothing on the estimator.
+    """
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is "
+            "None."
+        )
+    docs = as_documents(X)
+    if not reset:
+        fitted_on_text = estimator.input_mode_ == "text"
+        if (docs is not None) != fitted_on_text and not is_empty_1d(X):
+            fitted = "text" if fitted_on_text else "numeric sequences"
+            given = "text" if docs is not None else describe(X)
+            raise ValueError(
+                f"This model was fitted on {fitted}, so training can only continue "
+                f"on {fitted}; got {given}. Set warm_start=False, or use a new "
+                "estimator, to fit on another kind of input."
+            )
+    if docs is not None:
+        y = check_targets(y)
+        check_consistent_length(docs, y)
+        return "text", docs, y, {}
+    if is_empty_1d(X):
+        raise ValueError(
+            "Found 0 samples: X is empty. Pass at least two documents or sequences."
+        )
+    try:
+        if reset:
+            names = _get_feature_names(X)
+            X = check_array(X, dtype=np.float64, allow_nd=True)
+            fitted = {"n_features_in_": X.shape[1]}
+            if names is not None:
+                fitted["feature_names_in_"] = names
+        else:
+            X = validate_data(
+                estimator, X, reset=False, dtype=np.float64, allow_nd=True
+            )
+            fitted = {}
+    except ValueError as exc:
+        if "could not convert string to float" not in str(exc):
+            raise
+        raise _strings_in_numeric_error(X) from exc
+    y = check_targets(y)
+    check_consistent_length(X, y)
+    X = as_3d(X)
+    if not reset and X.shape[2] != estimator.n_step_features_:
+        raise ValueError(
+            f"X has {X.shape[2]} features per time step, but this model was "
+            f"fitted on {estimator.n_step_features_}."
+        )
+    return "numeric", X, y, fitted
+
+
+def check_predict_input(estimator, X):
+    """Check X against the fitted ``estimator``.
+
+    Returns the list of documents (text) or the validated (n, T, F) array.
+    """
+    check_is_fitted(estimator)
+    docs = as_documents(X)
+    if estimator.input_mode_ == "text":
+        if docs is None:
+            if is_empty_1d(X):
+                raise ValueError(
+                    "Found 0 documents: X is empty. Pass at least one document."
+                )
+            raise ValueError(
+                "This model was fitted on text, so X must be a 1-D list, array or "
+                f"Series of str documents; got {describe(X)}. Fit a new model to "
+                "predict from numeric sequences."
+            )
+        return docs
+    if docs is not None:
+        raise ValueError(
+            "This model was fitted on numeric sequences of "
+            f"{estimator.n_features_in_} time steps, but X is text. Pass a 2-D or 3-D "
+            "numeric array, or fit a new model on text."
+        )
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 2 and shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input: numeric input is read as "
+            f"sequences, and this model was fitted on {estimator.n_features_in_} time "
+            "steps. Pad or truncate the sequences to that length."
+        )
+    X = as_3d(validate_data(estimator, X, reset=False, dtype=np.float64, allow_nd=True))
+    if X.shape[2] != estimator.n_step_features_:
+        raise ValueError(
+            f"X has {X.shape[2]} features per time step, but this model was "
+            f"fitted on {estimator.n_step_features_}."
+        )
+    return X
 
 
 # ---------------------------------------------------------------- targets
