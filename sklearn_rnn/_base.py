@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from . import _rnn
+from . import _docs, _rnn
 from ._optimizers import Plateau, make_optimizer
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, Ragged, take
@@ -56,18 +56,20 @@ _REFIT_REMOVES = (
 AUTO_EARLY_STOPPING_SAMPLES = 1000
 
 
-def compose_doc(doc, **sections):
-    """Fill an estimator's docstring with the sections both estimators share.
+def shared_docs(cls):
+    """Class decorator: fill the docstring with the sections both estimators share.
 
-    A marker ``[name]`` on a line of its own is replaced by ``sections[name]``, so
-    the text of a shared parameter is written once.
+    A marker ``[name]`` on a line of its own is replaced by the section ``NAME`` of
+    ``_docs``, so the text of a shared parameter is written once.
     """
-    for name, text in sections.items():
+    doc = cls.__doc__
+    for name in ("parameters", "attributes", "see_also", "notes"):
         marker = f"    [{name}]\n"
         if marker not in doc:
-            raise ValueError(f"docstring has no {marker.strip()} marker")
-        doc = doc.replace(marker, text)
-    return doc
+            raise ValueError(f"{cls.__name__}'s docstring has no {marker.strip()}")
+        doc = doc.replace(marker, getattr(_docs, name.upper()))
+    cls.__doc__ = doc
+    return cls
 
 
 # One declaration of each parameter serves both estimators: the dataclass writes
@@ -502,8 +504,8 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : list of str or array-like
-            Documents or numeric sequences, of the kind the model was fitted on.
+        X : list of str, or array-like of numeric sequences
+            The documents or sequences to summarise.
 
         Returns
         -------

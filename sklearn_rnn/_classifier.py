@@ -8,11 +8,12 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_y
 
-from . import _docs, _rnn
-from ._base import BaseTextRNN, compose_doc
+from . import _rnn
+from ._base import BaseTextRNN, shared_docs
 from ._validation import check_label_types
 
 
+@shared_docs
 @dataclass(eq=False, repr=False, kw_only=True)
 class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
     """Recurrent neural network classifier for raw text and numeric sequences.
@@ -46,18 +47,16 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     [attributes]
-
-    See Also
-    --------
-    TextRNNRegressor : The same network with a linear output, for numeric targets.
-    TextTokenizer : The default tokenizer.
+    [see_also]
     sklearn.neural_network.MLPClassifier : Feed-forward network on fixed-size vectors.
+    TextRNNRegressor : The same network with a linear output, for numeric targets.
 
     Notes
     -----
-    [notes]
     Samples whose class weight is zero are dropped like those of zero sample weight,
     and a class whose samples all weigh zero does not count as present in ``y``.
+
+    [notes]
 
     Examples
     --------
@@ -245,7 +244,7 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         Parameters
         ----------
         X : list of str or array-like
-            Documents or numeric sequences, of the kind the model was fitted on.
+            Documents or sequences whose prefixes to classify.
 
         Returns
         -------
@@ -256,9 +255,8 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         Examples
         --------
         >>> from sklearn_rnn import TextRNNClassifier
-        >>> X = ["good", "not good", "bad", "not bad", "very good", "very bad"]
-        >>> y = ["neg", "neg", "neg", "pos", "pos", "neg"]
-        >>> clf = TextRNNClassifier(hidden_size=16, random_state=0).fit(X, y)
+        >>> clf = TextRNNClassifier(hidden_size=16, random_state=0)
+        >>> clf = clf.fit(["good", "not good", "bad", "not bad"], [1, 0, 0, 1])
         >>> [p.shape for p in clf.predict_proba_per_step(["not bad", ""])]
         [(2, 2), (0, 2)]
         """
@@ -324,11 +322,3 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         """
         outputs = self._outputs(X)
         return self.classes_[outputs.argmax(axis=1)]
-
-
-TextRNNClassifier.__doc__ = compose_doc(
-    TextRNNClassifier.__doc__,
-    parameters=_docs.PARAMETERS,
-    attributes=_docs.ATTRIBUTES,
-    notes=_docs.NOTES,
-)

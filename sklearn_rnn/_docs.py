@@ -226,6 +226,13 @@ ATTRIBUTES = """\
         Number of training samples seen by the solver, over all calls.
 """
 
+SEE_ALSO = """\
+
+    See Also
+    --------
+    TextTokenizer : The default tokenizer of text.
+"""
+
 NOTES = """\
     Sequences in a mini-batch are sorted by length and only those still running are
     updated at each step, so a sequence's output and gradient do not depend on the

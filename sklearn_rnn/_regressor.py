@@ -7,10 +7,10 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_y
 
-from . import _docs
-from ._base import BaseTextRNN, compose_doc
+from ._base import BaseTextRNN, shared_docs
 
 
+@shared_docs
 @dataclass(eq=False, repr=False, kw_only=True)
 class TextRNNRegressor(RegressorMixin, BaseTextRNN):
     """Recurrent neural network regressor for raw text and numeric sequences.
@@ -49,12 +49,11 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         What ``target_scaling`` subtracts from the targets and divides them by (0
         and 1 with ``target_scaling=None``; a constant target has scale 1).
     [attributes]
-
-    See Also
-    --------
-    TextRNNClassifier : The same network with a softmax output, for class labels.
-    TextTokenizer : The default tokenizer.
+    [see_also]
     sklearn.neural_network.MLPRegressor : Feed-forward network on fixed-size vectors.
+    TextRNNClassifier : The same network with a softmax output, for class labels.
+    sklearn.compose.TransformedTargetRegressor : Any transformation of the targets
+        (``target_scaling`` already standardises them).
 
     Notes
     -----
@@ -96,10 +95,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
 
         Parameters
         ----------
-        X : list of str, or array-like of shape (n_samples, n_timesteps) or \
-(n_samples, n_timesteps, n_features)
-            A batch of documents or numeric sequences, of the kind (and for numbers
-            the length) of the first call.
+        X : list of str, or array-like of numeric sequences
+            A batch of the kind (and for numbers the length) of the first call.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values, as many per sample as in the first call.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -108,7 +105,7 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         Returns
         -------
         self : TextRNNRegressor
-            The updated estimator.
+            The estimator, trained for one more epoch.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
@@ -162,7 +159,7 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         Parameters
         ----------
         X : list of str or array-like
-            Documents or numeric sequences, of the kind the model was fitted on.
+            The documents or sequences to predict targets for.
 
         Returns
         -------
@@ -185,7 +182,7 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         Parameters
         ----------
         X : list of str or array-like
-            Documents or numeric sequences, of the kind the model was fitted on.
+            The documents or sequences to follow step by step.
 
         Returns
         -------
@@ -205,11 +202,3 @@ def _weighted_mean_and_scale(y, sample_weight, keep):
     # A constant target (or one too close to constant to divide by) is only shifted.
     scale[scale <= 1e-12 * np.maximum(np.abs(mean), 1.0)] = 1.0
     return mean, scale
-
-
-TextRNNRegressor.__doc__ = compose_doc(
-    TextRNNRegressor.__doc__,
-    parameters=_docs.PARAMETERS,
-    attributes=_docs.ATTRIBUTES,
-    notes=_docs.NOTES,
-)

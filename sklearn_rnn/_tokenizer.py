@@ -338,15 +338,8 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : iterable of str
-            Training documents.
-
-        y : None
-            Ignored.
-
-        sample_weight : array-like of shape (n_documents,), default=None
-            Weight of each document when learning the vocabulary; see
-            :meth:`fit`. It does not change how a document is transformed.
+        X, y, sample_weight
+            As in :meth:`fit_transform_ragged`.
 
         Returns
         -------
@@ -419,7 +412,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : iterable of str
-            Documents to transform.
+            Documents to turn into one array of ids.
 
         Returns
         -------
