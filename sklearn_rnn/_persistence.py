@@ -1,8 +1,7 @@
 """Version stamps on pickled estimators, and the warning when they disagree."""
 
-import warnings
-
 from ._version import __version__
+from ._warnings import warn
 
 # The key under which a pickled estimator's state records the package version.
 _VERSION_KEY = "_sklearn_rnn_version"
@@ -70,12 +69,11 @@ class VersionedStateMixin:
         state = dict(state)
         original = state.pop(_VERSION_KEY, "unknown")
         if original != __version__:
-            warnings.warn(
+            warn(
                 InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
                     current_version=__version__,
                     original_version=original,
-                ),
-                stacklevel=2,
+                )
             )
         super().__setstate__(state)
