@@ -8,7 +8,7 @@ nothing. Subclasses say only what differs: how targets are encoded, how samples
 are weighed, and which loss the output layer trains with.
 """
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 from . import _docs, _rnn
 from ._optimizers import Plateau, make_optimizer
 from ._persistence import VersionedStateMixin
-from ._sequences import TRUNCATIONS, Ragged, take
+from ._sequences import TRUNCATIONS, Ragged
 from ._threads import blas_threads
 from ._tokenizer import TextTokenizer
 from ._training import PREDICT_CHUNK, DataSet, Settings, train, validation_split
@@ -182,82 +182,86 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     def _train(self, X, y, sample_weight, continuing, incremental, target_options):
         """Everything a fit does but publishing: returns the new fitted attributes."""
-        mode, data, y, fitted = check_fit_input(
-            self, X, y, reset=not continuing, check_targets=self._check_targets
+        mode, samples, fitted = self._samples(
+            X, y, sample_weight, continuing, target_options
         )
-        sample_weight = check_sample_weight(sample_weight, len(y))
-        data, y, sample_weight = _drop_zero_weight(
-            sample_weight, data, y, sample_weight
-        )
-        targets, target_state = self._encode_targets(
-            y, sample_weight, continuing=continuing, **target_options
-        )
-        fitted.update(target_state)
-        weights = self._loss_weights(targets, sample_weight, target_state)
-        data, targets, sample_weight, weights = _drop_zero_weight(
-            weights, data, targets, sample_weight, weights
-        )
-
         rng = check_random_state(self.random_state)
         valid = None
-        if not incremental and self._uses_early_stopping(len(targets)):
+        if not incremental and self._uses_early_stopping(len(samples)):
             train_idx, valid_idx = validation_split(
-                len(targets), self.validation_fraction, rng, self._stratify(targets)
+                len(samples),
+                self.validation_fraction,
+                rng,
+                self._stratify(samples.targets),
             )
-            valid = (take(data, valid_idx), targets[valid_idx])
-            valid += tuple(
-                None if w is None else w[valid_idx] for w in (weights, sample_weight)
-            )
-            data, targets = take(data, train_idx), targets[train_idx]
-            weights = None if weights is None else weights[train_idx]
-            sample_weight = None if sample_weight is None else sample_weight[train_idx]
+            samples, valid = samples.take(train_idx), samples.take(valid_idx)
 
-        pooling = self._resolve_pooling(mode)
         reading = (self.max_len, self.truncation)
+        sequences = None
         if continuing:
             tokenizer = self.__dict__.get("tokenizer_")
             params = self._continued_params(
                 "partial_fit" if incremental else "warm_start"
             )
             optimizer = self._make_optimizer(params, self._optimizer)
-            sequences = self._sequences(data, tokenizer, params["W_xh"].dtype, reading)
         else:
-            tokenizer, sequences = None, None
+            tokenizer = None
             if mode == "text":
-                tokenizer, sequences = self._fit_tokenizer(data, sample_weight)
+                tokenizer, sequences = self._fit_tokenizer(
+                    samples.sequences, samples.score_weights
+                )
                 sequences = sequences.truncate(*reading)
                 fitted["tokenizer_"] = tokenizer
-            n_inputs = tokenizer.vocabulary_size_ if mode == "text" else data.shape[2]
-            params = self._init_params(
-                rng, n_inputs, mode, self._n_outputs(targets, fitted)
-            )
+                n_inputs = tokenizer.vocabulary_size_
+            else:
+                n_inputs = samples.sequences.shape[2]
+            n_outputs = self._n_outputs(samples.targets, fitted)
+            params = self._init_params(rng, n_inputs, mode, n_outputs)
             optimizer = self._make_optimizer(params)
-            if sequences is None:
-                sequences = self._sequences(data, None, params["W_xh"].dtype, reading)
             fitted.update(input_mode_=mode, n_step_features_=n_inputs)
-        settings = self._settings(pooling, len(targets), incremental)
-        if valid is not None:
-            valid = DataSet(
-                self._sequences(valid[0], tokenizer, params["W_xh"].dtype, reading),
-                *valid[1:],
-            )
-        first_epoch = self.n_iter_ if continuing else 0
+
+        def as_dataset(part, sequences=None):
+            if sequences is None:
+                dtype = params["W_xh"].dtype
+                sequences = self._sequences(part.sequences, tokenizer, dtype, reading)
+            return replace(part, sequences=sequences)
+
+        pooling = self._resolve_pooling(mode)
         result = train(
             params,
             optimizer,
-            DataSet(sequences, targets, weights),
-            settings,
+            as_dataset(samples, sequences),
+            self._settings(pooling, len(samples), incremental),
             rng,
-            valid=valid,
-            first_epoch=first_epoch,
+            valid=None if valid is None else as_dataset(valid),
+            first_epoch=self.n_iter_ if continuing else 0,
             start_epoch=self.best_epoch_ if continuing and not incremental else None,
             compete=continuing,
         )
         fitted.update(
-            self._fitted_state(result, len(targets), continuing, valid is not None)
+            self._fitted_state(result, len(samples), continuing, valid is not None)
         )
         fitted.update(_optimizer=optimizer, _pooling=pooling, _reading=reading)
         return fitted
+
+    def _samples(self, X, y, sample_weight, continuing, target_options):
+        """The checked training samples of positive weight, with their encoded
+        targets; returns (mode, samples, fitted attributes found on the way)."""
+        mode, data, y, fitted = check_fit_input(
+            self, X, y, reset=not continuing, check_targets=self._check_targets
+        )
+        sample_weight = check_sample_weight(sample_weight, len(y))
+        samples = DataSet(data, y, sample_weight, sample_weight).positive(sample_weight)
+        targets, target_state = self._encode_targets(
+            samples.targets,
+            samples.score_weights,
+            continuing=continuing,
+            **target_options,
+        )
+        fitted.update(target_state)
+        weights = self._loss_weights(targets, samples.score_weights, target_state)
+        samples = replace(samples, targets=targets, weights=weights)
+        return mode, samples.positive(weights), fitted
 
     def _fitted_state(self, result, n_samples, continuing, validated):
         """The fitted attributes of a training run's result."""
@@ -513,17 +517,6 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             In ``[-1, 1]`` (tanh units); zero for an empty sequence.
         """
         return self._run_chunks(X, _rnn.predict_pooled, "b_h")
-
-
-def _drop_zero_weight(weights, data, *arrays):
-    """Drop samples of zero weight: they must act exactly as absent samples.
-
-    Returns ``data`` and each of ``arrays`` (None stays None) without them.
-    """
-    if weights is None or (weights > 0).all():
-        return data, *arrays
-    keep = np.flatnonzero(weights > 0)
-    return take(data, keep), *(a if a is None else a[keep] for a in arrays)
 
 
 BaseTextRNN._parameter_constraints = {

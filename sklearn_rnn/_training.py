@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 
 from . import _rnn
 from ._optimizers import clip_gradients
-from ._sequences import Ragged, pack
+from ._sequences import pack, take
 from ._warnings import warn
 
 # Sequences run together when the validation set is evaluated: bounds memory for
@@ -31,17 +31,40 @@ _BUCKET_POOL = 8
 class DataSet:
     """Sequences with their targets and weights.
 
-    ``weights`` weigh each sample's loss (sample and class weights); None weighs
-    all alike. ``score_weights`` weigh the validation score (sample weights only).
+    ``sequences`` are :class:`~._sequences.Ragged` for training; before that, the
+    estimators keep raw samples here (a list of documents or an (n, T, F) array),
+    which ``take`` selects alike. ``weights`` weigh each sample's loss (sample and
+    class weights); None weighs all alike. ``score_weights`` are the caller's
+    sample weights: they weigh the validation score.
     """
 
-    sequences: Ragged
+    sequences: object
     targets: np.ndarray
     weights: np.ndarray | None = None
     score_weights: np.ndarray | None = None
 
     def __len__(self):
         return len(self.targets)
+
+    def take(self, indices):
+        """The samples at ``indices`` (raw sequences only)."""
+
+        def pick(a):
+            return None if a is None else a[indices]
+
+        return DataSet(
+            take(self.sequences, indices),
+            self.targets[indices],
+            pick(self.weights),
+            pick(self.score_weights),
+        )
+
+    def positive(self, weights):
+        """These samples without those of zero ``weights``: a zero weight must act
+        exactly as an absent sample."""
+        if weights is None or (weights > 0).all():
+            return self
+        return self.take(np.flatnonzero(weights > 0))
 
 
 @dataclass
