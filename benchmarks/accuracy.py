@@ -35,13 +35,12 @@ import os
 os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 import argparse
-import gzip
-import json
 import platform
 import time
 import warnings
 
 import numpy as np
+from _data import load_spamassassin
 from _tables import print_table
 from joblib import Parallel, delayed
 
@@ -89,17 +88,9 @@ def load_corpora(spam_path, quick):
 
     from sklearn_rnn.datasets import load_sentiment
 
-    with gzip.open(spam_path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
-    spam = {}
-    for split in ("train", "test"):
-        part = [r for r in rows if r["split"] == split]
-        if quick:
-            part = part[::5]
-        spam[split] = (
-            [r["subject"] + "\n" + r["text"] for r in part],
-            [r["label"] for r in part],
-        )
+    spam = dict(zip(("train", "test"), load_spamassassin(spam_path), strict=True))
+    if quick:  # every fifth document of each split
+        spam = {split: (X[::5], y[::5]) for split, (X, y) in spam.items()}
     seed = {s: load_sentiment(subset=s, return_X_y=True) for s in ("train", "test")}
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(

@@ -24,39 +24,21 @@ os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 import tracemalloc
 import warnings
 
-import numpy as np
+from _data import peak_rss_mib, run_child, word_documents
 from _tables import print_table
 
 N_WORDS = 5000
 
 
 def documents(n, seed):
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(3, 13, size=n)
-    words = rng.integers(0, N_WORDS, size=int(lengths.sum()))
-    ends = np.cumsum(lengths)
-    return [
-        " ".join(f"w{w}" for w in words[end - length : end])
-        for end, length in zip(ends, lengths, strict=True)
-    ], (words[ends - 1] % 2)
-
-
-def peak_rss_mib():
-    """The process's peak resident set size so far (VmHWM), or None."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    """``n`` documents of 3-12 words, labelled by the parity of their last word."""
+    docs, _, last = word_documents(n, N_WORDS, 3, 12, rng=seed)
+    return docs, last % 2
 
 
 def child(n):
@@ -73,8 +55,9 @@ def child(n):
     try:  # reset the peak RSS to the current RSS (Linux 4.0+)
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
+        reset = True
     except OSError:
-        pass
+        reset = False  # the peak before the call may be training's: not reported
     before = peak_rss_mib()
     tracemalloc.start()
     start = time.perf_counter()
@@ -88,7 +71,7 @@ def child(n):
         "input_mib": input_mib,
         "output_mib": proba.nbytes / 2**20,
         "traced_peak_mib": traced_peak / 2**20,
-        "rss_growth_mib": None if before is None else after - before,
+        "rss_growth_mib": after - before if reset else None,
         "seconds": seconds,
     }
 
@@ -105,13 +88,7 @@ def main():
         return
     rows = []
     for n in args.sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        r = json.loads(out.splitlines()[-1])
+        _, r, _ = run_child(__file__, n)
         rss = r["rss_growth_mib"]
         rows.append(
             (

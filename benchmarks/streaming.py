@@ -24,6 +24,7 @@ import time
 import warnings
 
 import numpy as np
+from _data import peak_rss_mib, word_documents
 from _tables import print_table
 
 N_WORDS = 20_000
@@ -35,16 +36,10 @@ def generate(path, size_gb, seed=0):
     written = 0
     with open(path, "w", encoding="utf-8") as f:
         while written < target:
-            lengths = rng.integers(3, 13, size=10_000)
-            words = rng.integers(0, N_WORDS, size=int(lengths.sum()))
-            ends = np.cumsum(lengths)
-            lines = [
-                f"{words[end - n] % 2}\t"
-                + " ".join(f"w{w}" for w in words[end - n : end])
-                + "\n"
-                for end, n in zip(ends, lengths, strict=True)
-            ]
-            block = "".join(lines)
+            docs, first, _ = word_documents(10_000, N_WORDS, 3, 12, rng)
+            block = "".join(
+                f"{label}\t{doc}\n" for label, doc in zip(first % 2, docs, strict=True)
+            )
             f.write(block)
             written += len(block.encode())
     return written
@@ -59,14 +54,6 @@ def chunks(path, n_lines):
                 return
             pairs = [line.rstrip("\n").split("\t", 1) for line in lines]
             yield [text for _, text in pairs], np.array([int(lab) for lab, _ in pairs])
-
-
-def peak_rss_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def train(path, chunk_lines):
