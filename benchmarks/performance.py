@@ -45,21 +45,20 @@ os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS
 import argparse
 import contextlib
 import gc
-import gzip
 import importlib.util
 import json
 import platform
-import resource
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
+import _data
 import numpy as np
+from _data import load_spamassassin, peak_rss_mib, word_documents
 from _tables import print_table
 
 # sklearn_rnn, torch and skorch are imported inside the functions that use them: the
@@ -582,15 +581,8 @@ def synthetic_corpus():
     The label is learnable from the last step, so the final training losses show
     that both implementations really train.
     """
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(1, MAX_WORDS + 1, size=N_DOCS)
-    words = rng.integers(0, N_WORDS, size=lengths.sum())
-    ends = np.cumsum(lengths)
-    docs = [
-        " ".join(f"w{w}" for w in words[end - n : end])
-        for end, n in zip(ends, lengths, strict=True)
-    ]
-    return docs, (words[ends - 1] < N_WORDS // 2).astype(np.int64)
+    docs, _, last = word_documents(N_DOCS, N_WORDS, 1, MAX_WORDS, rng=0)
+    return docs, (last < N_WORDS // 2).astype(np.int64)
 
 
 def child_fit_ours(dtype, epochs):
@@ -663,13 +655,7 @@ def child_fit_skorch(dtype, epochs):
 
 def run_child(*args):
     """Run this script as a child process; return (wall seconds, its JSON, command)."""
-    command = [sys.executable, str(SCRIPT), "--child", *map(str, args)]
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=os.environ)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        raise RuntimeError(f"{shlex.join(command)} failed:\n{done.stderr}")
-    return seconds, json.loads(done.stdout.splitlines()[-1]), command
+    return _data.run_child(SCRIPT, *args, env=os.environ)
 
 
 def display(command):
@@ -742,36 +728,6 @@ def whole_process(torch, quick):
 
 
 # ----------------------------------------------- 6. SpamAssassin memory
-def load_spamassassin(path):
-    """(train documents, labels), (test documents, labels); subject + body."""
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
-    return [
-        (
-            [r["subject"] + "\n" + r["text"] for r in rows if r["split"] == split],
-            [r["label"] for r in rows if r["split"] == split],
-        )
-        for split in ("train", "test")
-    ]
-
-
-def peak_mib():
-    """Peak resident memory of this process so far, in MiB.
-
-    Linux's VmHWM, the high-water mark of this program's own address space. Not
-    ``ru_maxrss``: Linux carries it across ``exec``, so a child started by this
-    benchmark would begin with the parent's peak (over a GiB after section 2) and
-    show no increase at all.
-    """
-    with contextlib.suppress(OSError), open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    # Elsewhere ru_maxrss: KiB on Linux, bytes on macOS.
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
-
-
 def child_spam_fit(path, model_path):
     import joblib
     from sklearn.exceptions import ConvergenceWarning
@@ -779,13 +735,13 @@ def child_spam_fit(path, model_path):
     from sklearn_rnn import TextRNNClassifier
 
     (X, y), _ = load_spamassassin(path)
-    before = peak_mib()
+    before = peak_rss_mib()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = TextRNNClassifier(max_iter=1, random_state=0).fit(X, y)
     seconds = time.perf_counter() - start
-    after = peak_mib()
+    after = peak_rss_mib()
     joblib.dump(clf, model_path)
     # Counted after the peak was read, so this second tokenization does not enter it.
     n_tokens = len(clf.tokenizer_.transform_ragged(X)[0])
@@ -805,11 +761,11 @@ def child_spam_predict(path, model_path):
 
     _, (X, y) = load_spamassassin(path)
     clf = joblib.load(model_path)
-    before = peak_mib()
+    before = peak_rss_mib()
     start = time.perf_counter()
     proba = clf.predict_proba(X)
     seconds = time.perf_counter() - start
-    after = peak_mib()
+    after = peak_rss_mib()
     accuracy = float(np.mean(clf.classes_[proba.argmax(axis=1)] == np.asarray(y)))
     return {
         "documents": len(X),
