@@ -108,6 +108,11 @@ def ratio(ours, theirs):
     return None if ours is None or theirs is None else ours / theirs
 
 
+def versus(ours, theirs):
+    """Table cells: our sequences/s, torch's (or n/a), and ours / torch."""
+    return f"{ours:,.0f}", fmt(theirs, ",.0f"), fmt(ratio(ours, theirs), ".2f")
+
+
 def import_torch():
     """torch set to one thread, or None when it is not installed."""
     try:
@@ -245,24 +250,29 @@ def random_batch(batch_size, max_length, n_tokens, seed=0):
 def time_ours(values, offsets, y, n_tokens, hidden, dtype, budget, min_repeats):
     """(training step, inference) median seconds of our code on one batch."""
     from sklearn_rnn import _optimizers, _rnn
+    from sklearn_rnn._sequences import pack
+    from sklearn_rnn._training import Settings, train_step
 
     params = _rnn.init_params(
         np.random.RandomState(0), n_tokens, hidden, 2, token_input=True, dtype=dtype
     )
     adam = _optimizers.Adam(params, 1e-3)
     indices = np.arange(len(offsets) - 1)
+    # The model of the torch side: the last hidden state, no penalty, no dropout
+    # (so no random draws), global-norm clipping at 5.
+    settings = Settings(
+        loss="log_loss", pooling="last", batch_size=len(indices), clip_norm=5.0
+    )
 
-    def train_step():
-        # Exactly what TextRNNClassifier.fit does per batch (alpha=0 here).
-        batch = _rnn.pack(values, offsets, indices)
-        _, grads, _ = _rnn.loss_and_gradients(params, batch, y, sparse=True)
-        _optimizers.clip_gradients(grads, clip_norm=5.0)
-        adam.step(params, grads)
+    def step():
+        # What fit does per batch: pack it, then the package's own training step.
+        batch = pack(values, offsets, indices)
+        train_step(params, adam, batch, y, None, settings, rng=None)
 
     def infer():
-        _rnn.predict_logits(params, values, offsets, chunk_size=1024)
+        _rnn.predict_logits(params, values, offsets, chunk_size=1024, pooling="last")
 
-    train = median_time(train_step, budget, min_repeats)
+    train = median_time(step, budget, min_repeats)
     return train, median_time(infer, budget, min_repeats)
 
 
@@ -321,25 +331,10 @@ def shapes(torch, peaks, budget, min_repeats):
             rates = [None if s is None else B / s for s in (*ours, *theirs)]
             gflops = 6 * n_real * H**2 / ours[0] / 1e9
             train_rows.append(
-                (
-                    name,
-                    dtype,
-                    f"{rates[0]:,.0f}",
-                    fmt(rates[2], ",.0f"),
-                    fmt(ratio(rates[0], rates[2]), ".2f"),
-                    f"{gflops:.1f}",
-                    f"{100 * gflops / peaks[dtype]:.0f}%",
-                )
+                (name, dtype, *versus(rates[0], rates[2]), f"{gflops:.1f}")
+                + (f"{100 * gflops / peaks[dtype]:.0f}%",)
             )
-            infer_rows.append(
-                (
-                    name,
-                    dtype,
-                    f"{rates[1]:,.0f}",
-                    fmt(rates[3], ",.0f"),
-                    fmt(ratio(rates[1], rates[3]), ".2f"),
-                )
-            )
+            infer_rows.append((name, dtype, *versus(rates[1], rates[3])))
     print(
         "Training (sequences/s; one step = pack + loss and gradients + clip + Adam):\n"
     )
