@@ -17,6 +17,7 @@ import argparse
 import warnings
 
 import numpy as np
+from _tables import print_table
 from sklearn.utils import shuffle
 
 from sklearn_rnn import TextRNNClassifier
@@ -67,14 +68,15 @@ def main():
     args = parser.parse_args()
     seeds = range(args.seeds)
     warnings.simplefilter("ignore")
-    print(
-        f"| setting | seeds failing (of {args.seeds}) | seed 0 | max abs difference |"
-    )
-    print("|---|---|---|---|")
+    rows = []
     for name, params in SETTINGS.items():
         failing, worst = run(params, seeds)
         seed0 = "fails" if 0 in failing else "passes"
-        print(f"| {name} | {len(failing)} {failing} | {seed0} | {worst:.1e} |")
+        rows.append((name, f"{len(failing)} {failing}", seed0, f"{worst:.1e}"))
+    print_table(
+        ["setting", f"seeds failing (of {args.seeds})", "seed 0", "max abs difference"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -10,28 +10,15 @@ Trains ``TextRNNClassifier`` with default parameters (except ``max_iter``) on th
 """
 
 import argparse
-import gzip
-import json
 import time
 import warnings
 
 import numpy as np
+from _data import load_spamassassin
+from _tables import print_table
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import TextRNNClassifier
-
-
-def load(path):
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
-    splits = {}
-    for split in ("train", "test"):
-        part = [r for r in rows if r["split"] == split]
-        splits[split] = (
-            [r["subject"] + "\n" + r["text"] for r in part],
-            [r["label"] for r in part],
-        )
-    return splits
 
 
 def main():
@@ -40,9 +27,7 @@ def main():
     parser.add_argument("--max-iter", type=int, default=1, help="epochs (default 1)")
     args = parser.parse_args()
 
-    splits = load(args.path)
-    X_train, y_train = splits["train"]
-    X_test, y_test = splits["test"]
+    (X_train, y_train), (X_test, y_test) = load_spamassassin(args.path)
 
     clf = TextRNNClassifier(random_state=0, max_iter=args.max_iter)
     start = time.perf_counter()
@@ -67,11 +52,7 @@ def main():
         ("predict seconds (test)", f"{predict_seconds:.1f}"),
         ("test accuracy", f"{accuracy:.3f}"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print(f"| {'measure':<{width}} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name:<{width}} | {value} |")
+    print_table(["measure", "value"], rows)
 
 
 if __name__ == "__main__":
