@@ -10,6 +10,7 @@ maximum of the hidden states.
 """
 
 import time
+from importlib.util import find_spec
 
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -42,12 +43,9 @@ for name, (model, view) in models.items():
 
 # %%
 # A few test digits with the network's prediction.
-try:
+if find_spec("matplotlib"):  # the figure needs matplotlib; the numbers above do not
     import matplotlib.pyplot as plt
-except ImportError:
-    plt = None
 
-if plt is not None:
     rnn = models["TextRNNClassifier (rows as steps)"][0]
     predicted = rnn.predict(X_test[:8].reshape(-1, 8, 8))
     fig, axes = plt.subplots(1, 8, figsize=(9, 1.8))

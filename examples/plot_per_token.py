@@ -11,6 +11,8 @@ These are predictions for shorter inputs, not an attribution: the change at a to
 is not that token's share of the final prediction.
 """
 
+from importlib.util import find_spec
+
 import numpy as np
 
 from sklearn_rnn import TextRNNClassifier
@@ -36,12 +38,9 @@ for sentence, proba in zip(sentences, steps, strict=True):
 # %%
 # The same numbers as a heatmap: one row per sentence, one cell per word, the colour
 # the probability of "positive" had the sentence ended at that word.
-try:
+if find_spec("matplotlib"):  # the numbers above are the result; the plot is optional
     import matplotlib.pyplot as plt
-except ImportError:  # the numbers above are the result; the plot is optional
-    plt = None
 
-if plt is not None:
     width = max(len(s.split()) for s in sentences)
     grid = np.full((len(sentences), width), np.nan)
     for row, proba in enumerate(steps):

@@ -11,6 +11,7 @@ Check the report against that list, then trust exactly what it reported.
 
 import os
 import tempfile
+from importlib.util import find_spec
 
 import joblib
 import numpy as np
@@ -34,12 +35,9 @@ assert np.array_equal(
 
 # %%
 # skops, for files that cross a trust boundary:
-try:
+if find_spec("skops"):  # pip install skops
     import skops.io as sio
-except ImportError:  # pip install skops
-    sio = None
 
-if sio is not None:
     path = os.path.join(folder, "model.skops")
     sio.dump(clf, path)
     untrusted = sio.get_untrusted_types(file=path)

@@ -15,6 +15,7 @@ memory); the first chunk is held out to score the model as it learns.
 import itertools
 import os
 import tempfile
+from importlib.util import find_spec
 
 import numpy as np
 
@@ -51,12 +52,9 @@ print(f"after {seen[-1]:,} documents: held-out accuracy {scores[-1]:.3f}")
 
 # %%
 # Held-out accuracy as the stream goes by.
-try:
+if find_spec("matplotlib"):  # the figure needs matplotlib; the numbers above do not
     import matplotlib.pyplot as plt
-except ImportError:
-    plt = None
 
-if plt is not None:
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(seen, scores, marker="o")
     ax.set(xlabel="documents seen", ylabel="held-out accuracy", ylim=(0.4, 1.0))

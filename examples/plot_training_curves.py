@@ -16,6 +16,8 @@ are no better than chance on the test sentences, which the default fit (all 58
 sentences, stopped by the training loss) gets all right.
 """
 
+from importlib.util import find_spec
+
 from sklearn_rnn import TextRNNClassifier
 from sklearn_rnn.datasets import load_sentiment
 
@@ -38,12 +40,9 @@ print(f"test accuracy with the defaults: {default.score(X_test, y_test):.3f}")
 # %%
 # Training loss against validation loss, and the two accuracies. The dashed line
 # marks the epoch whose weights the model kept.
-try:
+if find_spec("matplotlib"):  # the figure needs matplotlib; the numbers above do not
     import matplotlib.pyplot as plt
-except ImportError:
-    plt = None
 
-if plt is not None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(epochs, [r["train_loss"] for r in clf.history_], label="training")
     left.plot(epochs, [r["valid_loss"] for r in clf.history_], label="validation")
