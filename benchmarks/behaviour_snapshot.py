@@ -135,7 +135,9 @@ def main(argv=None):
     saved = dict(np.load(args.path))
     n_differ = 0
     for name in CONFIGS:
-        keys = sorted(k for k in saved.keys() | arrays.keys() if k.startswith(name + "/"))
+        keys = sorted(
+            k for k in saved.keys() | arrays.keys() if k.startswith(name + "/")
+        )
         problems = []
         for key in keys:
             a, b = saved.get(key), arrays.get(key)
