@@ -6,7 +6,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_rnn import TextRNNClassifier, TextTokenizer
+from sklearn_rnn import TextRNNClassifier
 from sklearn_rnn.datasets import load_sentiment
 
 # Short fits keep the file fast; they are not meant to converge.
@@ -142,60 +142,6 @@ def test_pooled_models_learn_the_seed_task(pooling, sentiment):
     X, y, X_test, y_test = sentiment
     clf = TextRNNClassifier(pooling=pooling, random_state=0).fit(X, y)
     assert clf.score(X_test, y_test) >= 0.9
-
-
-@pytest.mark.parametrize(
-    "truncation, expected",
-    [
-        ("head", ["a", "b", "c", "d"]),
-        ("tail", ["d", "e", "f", "g"]),
-        ("head+tail", ["a", "b", "f", "g"]),
-    ],
-)
-def test_truncation_keeps_the_chosen_end(truncation, expected):
-    tok = TextTokenizer(max_len=4, truncation=truncation).fit(["a b c d e f g"])
-    ids, offsets = tok.transform_ragged(["a b c d e f g", "a b"])
-    assert [tok.tokens_[i] for i in ids[: offsets[1]]] == expected
-    # Documents no longer than max_len are untouched.
-    assert [tok.tokens_[i] for i in ids[offsets[1] :]] == ["a", "b"]
-
-
-def test_head_plus_tail_with_odd_max_len():
-    tok = TextTokenizer(max_len=3, truncation="head+tail").fit(["a b c d e"])
-    ids = tok.transform(["a b c d e"])[0]
-    assert [tok.tokens_[i] for i in ids] == ["a", "b", "e"]
-    tok = TextTokenizer(max_len=1, truncation="head+tail").fit(["a b c"])
-    assert [tok.tokens_[i] for i in tok.transform(["a b c"])[0]] == ["a"]
-
-
-@pytest.mark.parametrize(
-    "keep, expected",
-    [
-        ("head", [[0, 1, 2], [10, 11], [], [20, 21, 22]]),
-        ("tail", [[3, 4, 5], [10, 11], [], [21, 22, 23]]),
-        ("head+tail", [[0, 1, 5], [10, 11], [], [20, 21, 23]]),
-    ],
-)
-def test_truncate_ragged_sequences(keep, expected):
-    from sklearn_rnn._rnn import truncate
-
-    seqs = [[0, 1, 2, 3, 4, 5], [10, 11], [], [20, 21, 22, 23]]
-    offsets = np.concatenate([[0], np.cumsum([len(s) for s in seqs])])
-    values = np.array(sum(seqs, []))
-    new_values, new_offsets = truncate(values, offsets, 3, keep)
-    got = [
-        new_values[a:b].tolist()
-        for a, b in zip(new_offsets[:-1], new_offsets[1:], strict=True)
-    ]
-    assert got == expected
-    # Rows of numeric steps are kept whole.
-    rows = np.stack([values, -values], axis=1).astype(float)
-    new_rows, _ = truncate(rows, offsets, 3, keep)
-    np.testing.assert_array_equal(new_rows[:, 1], -new_rows[:, 0])
-    # Nothing to cut: the same arrays back.
-    same = truncate(values, offsets, 6, keep)
-    assert same[0] is values and same[1] is offsets
-    assert truncate(values, offsets, None, keep)[0] is values
 
 
 @pytest.mark.parametrize(

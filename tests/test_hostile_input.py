@@ -86,39 +86,6 @@ def assert_clear_error(excinfo, *words):
     assert any(re.search(w, message, re.IGNORECASE) for w in words), message
 
 
-# ---------------------------------------------------------------- tokenizer
-@SETTINGS
-@given(docs=st.lists(DOCUMENT, max_size=6))
-def test_tokenizer_maps_any_text_to_valid_ids(docs):
-    tok = TextTokenizer().fit(["good bad not", "😀 happy"])
-    before = pickle.dumps(tok)
-    ids, offsets = tok.transform_ragged(docs)
-    assert len(offsets) == len(docs) + 1 and offsets[0] == 0
-    assert np.all(np.diff(offsets) >= 0) and offsets[-1] == len(ids)
-    assert np.all((ids >= 1) & (ids < tok.vocabulary_size_))  # never padding
-    again, _ = tok.transform_ragged(docs)
-    np.testing.assert_array_equal(ids, again)
-    assert pickle.dumps(tok) == before
-    # Learning a vocabulary from such text works too, and maps it to known ids,
-    # unless there is no word in it at all, which is said.
-    try:
-        fitted = TextTokenizer().fit(docs)
-    except ValueError as exc:
-        assert re.search("0 documents|No tokens found", str(exc)), str(exc)
-    else:
-        own, _ = fitted.transform_ragged(docs)
-        assert np.all((own >= 2) & (own < fitted.vocabulary_size_))
-
-
-@SETTINGS
-@given(docs=st.lists(DOCUMENT, max_size=6))
-def test_hashing_tokenizer_maps_any_text_to_valid_ids(docs):
-    tok = TextTokenizer(n_buckets=32)
-    ids, offsets = tok.transform_ragged(docs)
-    assert offsets[-1] == len(ids)
-    assert np.all((ids >= 2) & (ids < 34))
-
-
 # ------------------------------------------------------------ text models
 @SETTINGS
 @given(docs=st.lists(DOCUMENT, min_size=1, max_size=6))

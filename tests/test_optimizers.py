@@ -1,9 +1,12 @@
-"""Tests for gradient clipping and the SGD / Adam update rules."""
+"""Tests for ``sklearn_rnn._optimizers``: gradient clipping, the SGD and Adam
+update rules (dense and row-sparse gradients), the plateau schedule, and how an
+optimizer is made or continued."""
 
 import numpy as np
 import pytest
 
-from sklearn_rnn._optimizers import SGD, Adam, clip_gradients
+from conftest import sparse_token_problem
+from sklearn_rnn._optimizers import SGD, Adam, Plateau, clip_gradients, make_optimizer
 
 # --------------------------------------------------------------------------- helpers
 
@@ -88,21 +91,20 @@ def test_clip_norm_rescales_to_clip_norm_and_keeps_direction(grads, clip_norm):
         np.testing.assert_allclose(g, before[name] * (clip_norm / pre_norm), rtol=1e-13)
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"clip_norm": 1e3}, {"clip_value": 1e3}])
-def test_clip_is_noop_under_threshold(grads, kwargs):
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"clip_norm": 1e3}, {"clip_value": 1e3}, "clip_norm=norm"],
+    ids=["none", "large-norm", "large-value", "norm-exactly"],
+)
+def test_clip_is_noop_up_to_the_threshold(grads, kwargs):
     before = {k: g.copy() for k, g in grads.items()}
+    if kwargs == "clip_norm=norm":
+        # At exactly the threshold nothing is rescaled.
+        kwargs = {"clip_norm": clip_gradients({k: g.copy() for k, g in grads.items()})}
     norm = clip_gradients(grads, **kwargs)
     for name, g in grads.items():
         np.testing.assert_array_equal(g, before[name])
     assert norm == pytest.approx(global_norm(before), rel=1e-14)
-
-
-def test_clip_norm_at_exactly_the_threshold_is_noop(grads):
-    before = {k: g.copy() for k, g in grads.items()}
-    norm = clip_gradients(grads)
-    clip_gradients(grads, clip_norm=norm)
-    for name, g in grads.items():
-        np.testing.assert_allclose(g, before[name], rtol=1e-15)
 
 
 def test_clip_value_then_norm(grads):
@@ -254,53 +256,7 @@ def test_adam_state_persists_and_matches_textbook(rng):
             np.testing.assert_allclose(params[name], expected[name], rtol=1e-12)
 
 
-def test_adam_second_step_uses_state(rng):
-    params = {"W": rng.normal(size=(3, 2))}
-    g1, g2 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
-    optimizer = Adam(params, learning_rate=0.01)
-    optimizer.step(params, {"W": g1.copy()})
-    p1 = params["W"].copy()
-    optimizer.step(params, {"W": g2.copy()})
-    assert optimizer.t == 2
-    # A fresh Adam would move by lr * sign(g2); the carried moments change that.
-    fresh = {"W": p1.copy()}
-    Adam(fresh, learning_rate=0.01).step(fresh, {"W": g2})
-    assert not np.allclose(params["W"], fresh["W"], rtol=1e-6)
-
-
 # ------------------------------------------------- row-sparse embedding gradients
-def _token_problem(alpha):
-    """A token batch's sparse and dense gradients, and parameters to update."""
-    from sklearn_rnn._rnn import init_params, loss_and_gradients, pack
-
-    rng = np.random.default_rng(0)
-    # Over _SMALL_DENSE weights, so that training would use the sparse form.
-    n_tokens, lengths = 12_000, [7, 0, 3, 9, 1, 4]
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    # Repeated ids within and across sequences; many rows never read.
-    values = rng.integers(2, 12, size=offsets[-1])
-    params = init_params(rng, n_tokens, 6, 3, token_input=True)
-    params = {k: v + 0.3 * rng.normal(size=v.shape) for k, v in params.items()}
-    batch = pack(values, offsets, np.arange(len(lengths)))
-    y = rng.integers(0, 3, size=len(lengths))
-    _, sparse, _ = loss_and_gradients(params, batch, y, alpha=alpha, sparse=True)
-    _, dense, _ = loss_and_gradients(params, batch, y, alpha=alpha)
-    return params, sparse, dense
-
-
-@pytest.mark.parametrize("alpha", [0.0, 0.3])
-def test_sparse_token_gradient_is_the_dense_one(alpha):
-    _, sparse, dense = _token_problem(alpha)
-    from sklearn_rnn._rnn import _SMALL_DENSE, RowSparseGradient
-
-    assert sparse["W_xh"].shape[0] * 6 > _SMALL_DENSE
-    assert isinstance(sparse["W_xh"], RowSparseGradient)
-    assert isinstance(dense["W_xh"], np.ndarray)
-    assert len(sparse["W_xh"].rows) < sparse["W_xh"].shape[0] / 3
-    for name in dense:
-        np.testing.assert_array_equal(np.asarray(sparse[name]), dense[name])
-
-
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
 @pytest.mark.parametrize(
     "make", [lambda p: Adam(p, 0.01), lambda p: SGD(p, 0.1, momentum=0.9)]
@@ -310,7 +266,7 @@ def test_sparse_token_gradient_is_the_dense_one(alpha):
 )
 def test_updates_with_sparse_gradients_equal_dense_updates(alpha, make, clip):
     """Clipping and both optimizers give bit-identical parameters either way."""
-    params, sparse, dense = _token_problem(alpha)
+    params, sparse, dense = sparse_token_problem(alpha)
     with_sparse = {k: v.copy() for k, v in params.items()}
     with_dense = {k: v.copy() for k, v in params.items()}
     norms = (clip_gradients(sparse, **clip), clip_gradients(dense, **clip))
@@ -326,16 +282,6 @@ def test_updates_with_sparse_gradients_equal_dense_updates(alpha, make, clip):
         else:
             np.testing.assert_array_equal(with_sparse[name], with_dense[name])
     assert not np.array_equal(with_dense["W_xh"], params["W_xh"])
-
-
-def test_small_token_matrices_get_dense_gradients():
-    from sklearn_rnn._rnn import init_params, loss_and_gradients, pack
-
-    rng = np.random.default_rng(0)
-    params = init_params(rng, 20, 8, 2, token_input=True)
-    batch = pack(np.array([2, 3, 2, 5]), np.array([0, 3, 4]), np.arange(2))
-    _, grads, _ = loss_and_gradients(params, batch, np.array([0, 1]), sparse=True)
-    assert isinstance(grads["W_xh"], np.ndarray)
 
 
 def _adam_run(params, grads_seq, monkeypatch=None):
@@ -388,3 +334,77 @@ def test_adam_state_survives_copying(rng, how):
         np.testing.assert_array_equal(optimizer.m[name], clone.m[name])
         # The views see the updated state.
         assert np.shares_memory(clone.m[name], clone._m.flat)
+
+
+# --------------------------------------------------------------------- Plateau
+class _Rate:
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+
+
+def test_plateau_lowers_the_rate_after_patience_epochs_without_improvement():
+    schedule, optimizer = Plateau(factor=0.5, patience=2), _Rate(0.1)
+    rates = []
+    for improved in [True, False, False, False, True, False, False, False, False]:
+        schedule.observe(improved)
+        schedule.adjust(optimizer)
+        rates.append(optimizer.learning_rate)
+    # Lowered on the 2nd epoch in a row without improvement, and the count
+    # starts again after each reduction and after each improvement.
+    assert rates == pytest.approx(
+        [0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.0125]
+    )
+
+
+def test_plateau_waits_for_adjust_and_never_raises_the_rate():
+    schedule, optimizer = Plateau(factor=0.2, patience=1), _Rate(1.0)
+    schedule.observe(False)
+    assert optimizer.learning_rate == 1.0  # observe alone changes nothing
+    assert schedule.wait == 1
+    schedule.adjust(optimizer)
+    assert optimizer.learning_rate == pytest.approx(0.2) and schedule.wait == 0
+    schedule.observe(True)
+    schedule.adjust(optimizer)
+    assert optimizer.learning_rate == pytest.approx(0.2)
+
+
+# --------------------------------------------------------------- make_optimizer
+HYPERPARAMETERS = {
+    "learning_rate": 0.05,
+    "momentum": 0.5,
+    "nesterov": False,
+    "beta_1": 0.8,
+    "beta_2": 0.9,
+    "epsilon": 1e-6,
+}
+
+
+@pytest.mark.parametrize("solver, cls", [("adam", Adam), ("sgd", SGD)])
+def test_make_optimizer_applies_its_solvers_hyperparameters(rng, solver, cls):
+    params = {"W": rng.normal(size=(3, 2))}
+    optimizer = make_optimizer(solver, params, HYPERPARAMETERS)
+    assert type(optimizer) is cls
+    for name, value in HYPERPARAMETERS.items():
+        if hasattr(optimizer, name):
+            assert getattr(optimizer, name) == value
+    # Those of the other solver are not added.
+    assert not hasattr(optimizer, "momentum" if solver == "adam" else "beta_1")
+
+
+def test_make_optimizer_continues_a_copy_of_the_previous_state(rng):
+    params = {"W": rng.normal(size=(3, 2))}
+    previous = Adam(params, learning_rate=0.01)
+    previous.step(params, {"W": rng.normal(size=(3, 2))})
+    moments = previous.m["W"].copy()
+    continued = make_optimizer("adam", params, HYPERPARAMETERS, previous)
+    assert continued is not previous and continued.t == 1
+    np.testing.assert_array_equal(continued.m["W"], moments)
+    assert continued.learning_rate == 0.05 and continued.beta_1 == 0.8
+    continued.step(params, {"W": rng.normal(size=(3, 2))})
+    # The previous optimizer is intact, to be kept if training fails.
+    assert previous.t == 1 and previous.learning_rate == 0.01
+    np.testing.assert_array_equal(previous.m["W"], moments)
+    # Another kind of solver starts afresh.
+    fresh = make_optimizer("sgd", params, HYPERPARAMETERS, previous)
+    assert type(fresh) is SGD
+    np.testing.assert_array_equal(fresh.velocities["W"], 0.0)

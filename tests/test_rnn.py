@@ -1,7 +1,10 @@
-"""Tests for the recurrent math in ``sklearn_rnn._rnn``.
+"""Tests for the recurrent math in ``sklearn_rnn._rnn``: forward pass, pooling,
+dropout, losses, backpropagation through time, initialisation and prediction.
 
-Everything runs in float64 on tiny models so the whole file stays fast; the PyTorch
-comparison is skipped when torch is not installed.
+Everything runs in float64 on tiny models so the whole file stays fast. Gradient
+checks use finite differences; a dropout network is a deterministic function once
+its masks are drawn, so every loss evaluation draws them from a fresh generator with
+the same seed. The PyTorch comparison is skipped when torch is not installed.
 """
 
 import tracemalloc
@@ -9,52 +12,75 @@ import tracemalloc
 import numpy as np
 import pytest
 
+import sklearn_rnn._rnn as rnn
+from conftest import (
+    LENGTHS,
+    N_FEATURES,
+    N_VOCAB,
+    make_ragged,
+    numerical_gradient,
+    sparse_token_problem,
+)
 from sklearn_rnn._rnn import (
     PARAM_NAMES,
+    RowSparseGradient,
     backward,
+    dropout_mask,
     forward,
     init_params,
     log_softmax,
     loss_and_gradients,
-    pack,
     predict_logits,
+    predict_pooled,
+    predict_prefix_logits,
     softmax,
 )
+from sklearn_rnn._sequences import pack
 
-N_VOCAB = 7
-N_FEATURES = 4
 HIDDEN = 5
 N_CLASSES = 3
-# Variable lengths in one batch, with an empty sequence, a length-1 sequence and ties.
-LENGTHS = (3, 0, 1, 5, 2, 5, 4)
+EMBED = 2
 INPUT_KINDS = ("tokens", "numeric")
+POOLINGS = ("last", "mean", "max")
 # L2 regularisation applies to the weight matrices only, never to the biases.
 WEIGHT_NAMES = ("W_xh", "W_hh", "W_hy")
 
+# name: (kind, init keywords, loss keywords)
+CONFIGS = {
+    "last-tokens": ("tokens", {}, {}),
+    "last-numeric": ("numeric", {}, {}),
+    "mean-tokens": ("tokens", {}, {"pooling": "mean"}),
+    "mean-numeric": ("numeric", {}, {"pooling": "mean"}),
+    "max-tokens": ("tokens", {}, {"pooling": "max"}),
+    "max-numeric": ("numeric", {}, {"pooling": "max"}),
+    "input-dropout-tokens": ("tokens", {}, {"input_dropout": 0.4}),
+    "input-dropout-numeric": ("numeric", {}, {"input_dropout": 0.4}),
+    "output-dropout": ("tokens", {}, {"output_dropout": 0.5}),
+    "max-output-dropout": ("numeric", {}, {"pooling": "max", "output_dropout": 0.5}),
+    "embedding": ("tokens", {"embedding_size": EMBED}, {}),
+    "embedding-dropout-mean": (
+        "tokens",
+        {"embedding_size": EMBED},
+        {"pooling": "mean", "input_dropout": 0.3, "output_dropout": 0.3},
+    ),
+    "squared-error-tokens": ("tokens", {}, {"loss": "squared_error"}),
+    "squared-error-max-numeric": (
+        "numeric",
+        {},
+        {"loss": "squared_error", "pooling": "max"},
+    ),
+}
+
 
 # --------------------------------------------------------------------------- helpers
-
-
-def make_ragged(rng, lengths, kind):
-    """Ragged storage (values, offsets) of sequences with the given lengths."""
-    offsets = np.zeros(len(lengths) + 1, dtype=np.intp)
-    np.cumsum(lengths, out=offsets[1:])
-    total = int(offsets[-1])
-    if kind == "tokens":
-        values = rng.integers(0, N_VOCAB, size=total)
-    else:
-        values = rng.normal(size=(total, N_FEATURES))
-    return values, offsets
-
-
 def n_inputs(kind):
     return N_VOCAB if kind == "tokens" else N_FEATURES
 
 
-def make_params(rng, kind, scale=0.5):
+def make_params(rng, kind, scale=0.5, **init_kw):
     """Initial parameters moved away from init so that tanh is far from linear."""
     params = init_params(
-        rng, n_inputs(kind), HIDDEN, N_CLASSES, token_input=kind == "tokens"
+        rng, n_inputs(kind), HIDDEN, N_CLASSES, token_input=kind == "tokens", **init_kw
     )
     return {
         name: value + scale * rng.normal(size=value.shape)
@@ -62,37 +88,47 @@ def make_params(rng, kind, scale=0.5):
     }
 
 
+def make_problem(config, seed=0):
+    """Sequences, parameters, targets and weights for a configuration."""
+    kind, init_kw, loss_kw = CONFIGS[config]
+    rng = np.random.default_rng(seed)
+    values, offsets = make_ragged(rng, LENGTHS, kind)
+    params = make_params(rng, kind, **init_kw)
+    n = len(LENGTHS)
+    if loss_kw.get("loss") == "squared_error":
+        y = rng.normal(size=(n, N_CLASSES))
+    else:
+        y = rng.integers(0, N_CLASSES, size=n)
+    sw = rng.uniform(0.2, 3.0, size=n)
+    return values, offsets, params, y, sw, loss_kw
+
+
 def sequence(values, offsets, j):
     return values[offsets[j] : offsets[j + 1]]
 
 
-def reference_logits(params, seq):
-    """Straightforward per-sequence recurrence, one step at a time, for comparison."""
-    h = np.zeros(params["W_hh"].shape[0])
+def reference_states(params, seq):
+    """Straightforward per-sequence recurrence, one step at a time."""
+    h, states = np.zeros(params["W_hh"].shape[0]), []
     for x in seq:
         # One-hot row vector for a token, a feature vector otherwise.
         if np.ndim(x) == 0:
             x = np.eye(params["W_xh"].shape[0])[x]
         h = np.tanh(x @ params["W_xh"] + h @ params["W_hh"] + params["b_h"])
-    return h @ params["W_hy"] + params["b_y"]
+        states.append(h)
+    return states
 
 
-def numerical_gradient(f, x, eps=1e-6):
-    """Central finite differences of the scalar function ``f()`` w.r.t. array ``x``.
-
-    ``x`` is perturbed in place, one element at a time, and restored afterwards.
-    """
-    grad = np.empty_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        orig = flat[i]
-        flat[i] = orig + eps
-        f_plus = f()
-        flat[i] = orig - eps
-        f_minus = f()
-        flat[i] = orig
-        gflat[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+def reference_logits(params, seq, pooling="last"):
+    """The output for one sequence: its last, mean or max state (zero if empty)."""
+    states = reference_states(params, seq)
+    if not states:
+        summary = np.zeros(params["W_hh"].shape[0])
+    elif pooling == "last":
+        summary = states[-1]
+    else:
+        summary = getattr(np, pooling)(states, axis=0)
+    return summary @ params["W_hy"] + params["b_y"]
 
 
 def relative_error(numerical, analytic):
@@ -100,8 +136,6 @@ def relative_error(numerical, analytic):
 
 
 # -------------------------------------------------------------------------- fixtures
-
-
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
@@ -133,41 +167,45 @@ def problem(rng, kind):
 
 
 # ------------------------------------------------------------------ gradient checks
-
-
-@pytest.mark.parametrize("name", PARAM_NAMES)
-def test_gradient_matches_finite_differences(problem, name):
-    values, offsets, params = problem["values"], problem["offsets"], problem["params"]
-    y, sw = problem["y"], problem["sample_weight"]
-    alpha = 0.3
-    batch = pack(values, offsets, problem["indices"])
+@pytest.mark.parametrize("config", CONFIGS)
+def test_gradient_matches_finite_differences(config):
+    values, offsets, params, y, sw, loss_kw = make_problem(config)
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
     assert 0 in batch.lengths and 1 in batch.lengths
 
-    def loss():
-        return loss_and_gradients(params, batch, y, sample_weight=sw, alpha=alpha)[0]
+    def run():
+        return loss_and_gradients(
+            params, batch, y, sw, 0.3, rng=np.random.default_rng(7), **loss_kw
+        )
 
-    _, grads, _ = loss_and_gradients(params, batch, y, sample_weight=sw, alpha=alpha)
-    assert grads[name].shape == params[name].shape
-    numerical = numerical_gradient(loss, params[name])
-    assert np.max(np.abs(numerical)) > 1e-4
-    assert relative_error(numerical, grads[name]) < 1e-6
+    _, grads, _ = run()
+    assert set(grads) == set(params)
+    for name, value in params.items():
+        assert grads[name].shape == value.shape, name
+        numerical = numerical_gradient(lambda: run()[0], value)
+        assert np.max(np.abs(numerical)) > 1e-4, name
+        error = relative_error(numerical, grads[name])
+        assert error < 1e-6, (name, error)
 
 
-@pytest.mark.parametrize("name", PARAM_NAMES)
-def test_gradient_of_large_batch_code_paths(problem, name, monkeypatch):
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_gradient_of_large_batch_code_paths(problem, pooling, monkeypatch):
     """Large batches take other routes (tanh' block by block, token gradient summed
     by id instead of a one-hot product): the same gradient, to rounding."""
-    import sklearn_rnn._rnn as rnn
-
     values, offsets, params = problem["values"], problem["offsets"], problem["params"]
     y, sw = problem["y"], problem["sample_weight"]
     batch = pack(values, offsets, problem["indices"])
-    small = loss_and_gradients(params, batch, y, sample_weight=sw, alpha=0.3)[1]
+
+    def grads():
+        return loss_and_gradients(params, batch, y, sw, 0.3, pooling=pooling)[1]
+
+    small = grads()
     monkeypatch.setattr(rnn, "_SMALL_STATES", 0)
     monkeypatch.setattr(rnn, "_SMALL_ONE_HOT", 0)
-    large = loss_and_gradients(params, batch, y, sample_weight=sw, alpha=0.3)[1]
-    np.testing.assert_allclose(large[name], small[name], rtol=1e-12, atol=1e-15)
-    assert np.max(np.abs(large[name])) > 1e-4
+    large = grads()
+    for name in PARAM_NAMES:
+        np.testing.assert_allclose(large[name], small[name], rtol=1e-12, atol=1e-15)
+        assert np.max(np.abs(large[name])) > 1e-4, name
 
 
 def test_gradient_keys_and_dtypes(problem):
@@ -180,8 +218,7 @@ def test_gradient_keys_and_dtypes(problem):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", PARAM_NAMES)
-def test_float32_gradient_matches_finite_differences(problem, name):
+def test_float32_gradient_matches_finite_differences(problem):
     """The float32 path: analytic gradients against float64 finite differences.
 
     float32 rounding (about 6e-8 relative) bounds the agreement, so the tolerance
@@ -202,14 +239,16 @@ def test_float32_gradient_matches_finite_differences(problem, name):
     loss32, grads32, proba32 = loss_and_gradients(
         params32, batch32, y, sample_weight=sw, alpha=0.3
     )
-    assert grads32[name].dtype == np.float32 and proba32.dtype == np.float32
+    assert proba32.dtype == np.float32
 
     def loss():
         return loss_and_gradients(params64, batch64, y, sample_weight=sw, alpha=0.3)[0]
 
-    numerical = numerical_gradient(loss, params64[name])
-    assert np.max(np.abs(numerical)) > 1e-4
-    assert relative_error(numerical, grads32[name]) < 1e-4
+    for name in PARAM_NAMES:
+        assert grads32[name].dtype == np.float32, name
+        numerical = numerical_gradient(loss, params64[name])
+        assert np.max(np.abs(numerical)) > 1e-4, name
+        assert relative_error(numerical, grads32[name]) < 1e-4, name
     assert loss32 == pytest.approx(loss(), rel=1e-5)
 
 
@@ -234,18 +273,44 @@ def test_float32_step_flushes_subnormals():
     assert np.isfinite(dh).all()
 
 
+def test_max_pooling_gradient_goes_to_one_step_on_ties():
+    """A repeated state (a tie for the maximum) gets the gradient once, not twice:
+    the gradient equals that of the same network where the tie cannot happen."""
+    rng = np.random.default_rng(0)
+    params = init_params(rng, 4, HIDDEN, 2, token_input=True)
+    params["W_hh"][:] = 0.0  # h_t depends on the token only: repeats tie exactly
+    values = np.array([2, 3, 2])  # token 2 twice: h_1 == h_3
+    batch = pack(values, np.array([0, 3]), [0])
+    tied = loss_and_gradients(params, batch, np.array([1]), pooling="max")[1]
+    once = pack(np.array([2, 3]), np.array([0, 2]), [0])
+    single = loss_and_gradients(params, once, np.array([1]), pooling="max")[1]
+    np.testing.assert_allclose(tied["W_xh"], single["W_xh"], rtol=1e-12)
+    np.testing.assert_allclose(tied["b_h"], single["b_h"], rtol=1e-12)
+
+
 # ------------------------------------------------------------- reference and loss
-
-
-def test_forward_matches_step_by_step_reference(problem):
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_forward_matches_step_by_step_reference(problem, pooling):
+    """The pooled summary is the last, mean or max of each sequence's own states
+    (computed one sequence at a time), and zero for an empty sequence."""
     values, offsets, params = problem["values"], problem["offsets"], problem["params"]
-    logits, state = forward(params, pack(values, offsets, problem["indices"]))
-    hidden = state.hidden
+    batch = pack(values, offsets, problem["indices"])
+    logits, state = forward(params, batch, pooling=pooling)
     assert logits.shape == (len(LENGTHS), N_CLASSES)
-    assert hidden.shape == (sum(LENGTHS), HIDDEN)
+    assert state.hidden.shape == (sum(LENGTHS), HIDDEN)
     for j in range(len(LENGTHS)):
-        expected = reference_logits(params, sequence(values, offsets, j))
+        expected = reference_logits(params, sequence(values, offsets, j), pooling)
         np.testing.assert_allclose(logits[j], expected, rtol=1e-12, atol=1e-14)
+
+
+def test_pooling_options_give_different_models(problem):
+    values, offsets, params = problem["values"], problem["offsets"], problem["params"]
+    batch = pack(values, offsets, problem["indices"])
+    outs = [forward(params, batch, pooling=p)[0] for p in POOLINGS]
+    longer = np.array(LENGTHS) > 1
+    for a in range(3):
+        for b in range(a + 1, 3):
+            assert not np.allclose(outs[a][longer], outs[b][longer])
 
 
 def test_loss_matches_weighted_mean_formula(problem):
@@ -273,6 +338,28 @@ def test_loss_matches_weighted_mean_formula(problem):
     assert unweighted != pytest.approx(loss, rel=1e-3)
 
 
+def test_squared_error_is_half_the_mean_squared_error(problem):
+    values, offsets, params = problem["values"], problem["offsets"], problem["params"]
+    sw, alpha = problem["sample_weight"], 0.7
+    y = np.random.default_rng(3).normal(size=(len(LENGTHS), N_CLASSES))
+    batch = pack(values, offsets, problem["indices"])
+    loss, _, outputs = loss_and_gradients(
+        params, batch, y, sw, alpha, loss="squared_error"
+    )
+    logits = np.array(
+        [reference_logits(params, sequence(values, offsets, j)) for j in range(len(y))]
+    )
+    # The outputs are the predictions themselves.
+    np.testing.assert_allclose(outputs, logits, rtol=1e-12, atol=1e-14)
+    per_sample = 0.5 * ((logits - y) ** 2).mean(axis=1)
+    np.testing.assert_allclose(
+        rnn.LOSSES["squared_error"].per_sample(logits, y), per_sample, rtol=1e-14
+    )
+    penalty = 0.5 * alpha * sum(np.sum(params[w] ** 2) for w in WEIGHT_NAMES)
+    expected = ((sw * per_sample).sum() + penalty) / sw.sum()
+    assert loss == pytest.approx(expected, rel=1e-12)
+
+
 def test_loss_and_gradients_do_not_modify_params(problem):
     params = problem["params"]
     before = {k: v.copy() for k, v in params.items()}
@@ -283,8 +370,6 @@ def test_loss_and_gradients_do_not_modify_params(problem):
 
 
 # ------------------------------------------------------ batching is per-sequence
-
-
 def test_batch_equals_sequences_alone(problem):
     values, offsets, params = problem["values"], problem["offsets"], problem["params"]
     y, sw = problem["y"], problem["sample_weight"]
@@ -462,6 +547,7 @@ def test_loss_finite_for_confident_predictions(rng, correct):
 # --------------------------------------------------------------- empty sequences
 
 
+# --------------------------------------------------------------- empty sequences
 def test_empty_sequence_logits_equal_output_bias(problem):
     values, offsets, params = problem["values"], problem["offsets"], problem["params"]
     empty = LENGTHS.index(0)
@@ -474,11 +560,8 @@ def test_empty_sequence_logits_equal_output_bias(problem):
 
 def test_batch_of_only_empty_sequences(problem):
     params = problem["params"]
-    kind = problem["kind"]
-    values, offsets = make_ragged(np.random.default_rng(1), (0, 0, 0), kind)
+    values, offsets = make_ragged(np.random.default_rng(1), (0, 0, 0), problem["kind"])
     batch = pack(values, offsets, [0, 1, 2])
-    assert len(batch.batch_sizes) == 0 and batch.inputs.shape[0] == 0
-    np.testing.assert_array_equal(batch.last_rows, [-1, -1, -1])
     logits, _ = forward(params, batch)
     np.testing.assert_array_equal(logits, np.tile(params["b_y"], (3, 1)))
 
@@ -493,67 +576,7 @@ def test_batch_of_only_empty_sequences(problem):
     assert loss == pytest.approx(-np.log(p[y]).mean(), rel=1e-12)
 
 
-# ------------------------------------------------------------------------ pack()
-
-
-@pytest.mark.parametrize(
-    "indices",
-    [np.arange(len(LENGTHS)), np.array([6, 1, 0, 3]), np.array([2]), np.array([5, 3])],
-)
-def test_pack_layout(rng, kind, indices):
-    values, offsets = make_ragged(rng, LENGTHS, kind)
-    batch = pack(values, offsets, indices)
-    lengths = np.diff(offsets)[indices]
-    total = int(lengths.sum())
-    n = len(indices)
-
-    sizes = batch.batch_sizes
-    assert np.all(np.diff(sizes) <= 0)
-    assert sizes.sum() == total
-    assert len(sizes) == lengths.max()
-    np.testing.assert_array_equal(np.sort(batch.order), np.arange(n))
-    np.testing.assert_array_equal(batch.lengths, lengths[batch.order])
-    assert np.all(np.diff(batch.lengths) <= 0)
-    # Stable: ties keep the caller's order.
-    for a, b in zip(batch.order[:-1], batch.order[1:], strict=True):
-        if lengths[a] == lengths[b]:
-            assert a < b
-    np.testing.assert_array_equal(batch.step_offsets, np.r_[0, np.cumsum(sizes)])
-    assert batch.n_sequences == n
-    assert batch.is_tokens == (kind == "tokens")
-
-    # No padding: exactly one row per real step.
-    assert batch.inputs.shape[0] == total
-    row_bytes = values.itemsize * (1 if kind == "tokens" else N_FEATURES)
-    assert batch.inputs.nbytes == total * row_bytes
-
-    # Every row holds the right step of the right sequence.
-    for i, j in enumerate(batch.order):
-        seq = sequence(values, offsets, indices[j])
-        rows = batch.step_offsets[: len(seq)] + i
-        np.testing.assert_array_equal(batch.inputs[rows], seq)
-        if len(seq):
-            assert batch.last_rows[i] == rows[-1]
-            np.testing.assert_array_equal(
-                batch.prev_rows[rows[1:] - sizes[0]], rows[:-1]
-            )
-        else:
-            assert batch.last_rows[i] == -1
-    assert len(batch.prev_rows) == total - sizes[0]
-
-
-def test_pack_ties_are_stable():
-    offsets = np.array([0, 2, 4, 6, 7])
-    values = np.arange(7)
-    batch = pack(values, offsets, [3, 2, 0, 1])
-    np.testing.assert_array_equal(batch.order, [1, 2, 3, 0])
-    np.testing.assert_array_equal(batch.batch_sizes, [4, 3])
-    np.testing.assert_array_equal(batch.inputs, [4, 0, 2, 6, 5, 1, 3])
-
-
 # ------------------------------------------------------------------ init_params
-
-
 @pytest.mark.parametrize("make_rng", [np.random.RandomState, np.random.default_rng])
 @pytest.mark.parametrize("token_input", [True, False])
 def test_init_params_deterministic_and_shaped(make_rng, token_input):
@@ -597,16 +620,22 @@ def test_init_params_draws_depend_only_on_sizes():
 
     # The dtype only casts: same values, rounded.
     f32 = init_params(
-        np.random.RandomState(0),
-        6,
-        HIDDEN,
-        N_CLASSES,
-        token_input=True,
-        dtype=np.float32,
+        np.random.RandomState(0), 6, HIDDEN, N_CLASSES, token_input=True, dtype="f4"
     )
     for name in PARAM_NAMES:
         assert f32[name].dtype == np.float32
         np.testing.assert_array_equal(f32[name], tok[name].astype(np.float32))
+
+
+def test_uniform_init_draws_are_unchanged_by_the_options():
+    """The core initialisation (uniform W_hh, no embedding) draws the same numbers
+    as before the options existed: W_xh, W_hh, W_hy in that order."""
+    params = init_params(np.random.RandomState(3), 5, 4, 2, token_input=True)
+    rng = np.random.RandomState(3)
+    b_xh, b_hh, b_hy = np.sqrt(6 / 5), 1 / 2, np.sqrt(6 / 6)
+    np.testing.assert_array_equal(params["W_xh"], rng.uniform(-b_xh, b_xh, (5, 4)))
+    np.testing.assert_array_equal(params["W_hh"], rng.uniform(-b_hh, b_hh, (4, 4)))
+    np.testing.assert_array_equal(params["W_hy"], rng.uniform(-b_hy, b_hy, (4, 2)))
 
 
 def test_init_params_hidden_states_not_saturated(rng):
@@ -620,23 +649,138 @@ def test_init_params_hidden_states_not_saturated(rng):
     assert 0.1 < mean_abs < 0.9
 
 
-# --------------------------------------------------------------- predict_logits
+@pytest.mark.parametrize("hidden", [1, 5, 64])
+def test_orthogonal_recurrent_init(hidden):
+    def draw():
+        return init_params(
+            np.random.RandomState(0),
+            3,
+            hidden,
+            2,
+            token_input=False,
+            recurrent_init="orthogonal",
+        )["W_hh"]
+
+    W = draw()
+    np.testing.assert_allclose(W @ W.T, np.eye(hidden), atol=1e-12)
+    np.testing.assert_array_equal(draw(), W)
 
 
-@pytest.mark.parametrize("chunk_size", [1, 3, 1024])
-def test_predict_logits_chunking(problem, chunk_size):
-    values, offsets, params = problem["values"], problem["offsets"], problem["params"]
-    expected, _ = forward(params, pack(values, offsets, problem["indices"]))
-    got = predict_logits(params, values, offsets, chunk_size=chunk_size)
-    assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+def test_embedding_parameters():
+    rng = np.random.default_rng(0)
+    params = init_params(rng, 50, 6, 2, token_input=True, embedding_size=3)
+    assert params["W_emb"].shape == (50, 3)
+    assert params["W_xh"].shape == (3, 6)
+    # Numeric input has no embedding, whatever is asked.
+    numeric = init_params(rng, 4, 6, 2, token_input=False, embedding_size=3)
+    assert "W_emb" not in numeric and numeric["W_xh"].shape == (4, 6)
+
+
+# ------------------------------------------------------------------ dropout
+@pytest.mark.parametrize("which", ["input_dropout", "output_dropout"])
+def test_dropout_changes_training_pass_only_as_asked(problem, which):
+    params, y = problem["params"], problem["y"]
+    batch = pack(problem["values"], problem["offsets"], problem["indices"])
+    plain = loss_and_gradients(params, batch, y)[0]
+    zero = loss_and_gradients(params, batch, y, **{which: 0.0})[0]
+    assert zero == plain
+
+    def dropped(seed):
+        return loss_and_gradients(
+            params, batch, y, rng=np.random.default_rng(seed), **{which: 0.5}
+        )[0]
+
+    assert dropped(1) == dropped(1)  # the masks come from the generator alone
+    assert dropped(1) != dropped(2)
+    assert dropped(1) != plain
+
+
+def test_dropout_masks_keep_the_expected_value():
+    mask = dropout_mask(np.random.default_rng(0), (400, 500), 0.3, np.float64)
+    kept = mask > 0
+    assert abs(kept.mean() - 0.7) < 0.01
+    np.testing.assert_allclose(mask[kept], 1 / 0.7)
+    assert abs(mask.mean() - 1.0) < 0.01
+    assert dropout_mask(np.random.default_rng(0), (3,), 0.3, np.float32).dtype == (
+        np.float32
+    )
+
+
+# ------------------------------------------------------------------ sparse gradients
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+@pytest.mark.parametrize("embedding_size", [None, 3], ids=["W_xh", "W_emb"])
+def test_sparse_token_gradient_is_the_dense_one(alpha, embedding_size):
+    params, sparse, dense = sparse_token_problem(alpha, embedding_size)
+    name = "W_xh" if embedding_size is None else "W_emb"
+    assert params[name].size > rnn._SMALL_DENSE
+    assert isinstance(sparse[name], RowSparseGradient)
+    assert isinstance(dense[name], np.ndarray)
+    assert len(sparse[name].rows) < sparse[name].shape[0] / 3
+    for key in dense:
+        np.testing.assert_array_equal(np.asarray(sparse[key]), dense[key])
+
+
+def test_small_token_matrices_get_dense_gradients():
+    params = init_params(np.random.default_rng(0), 20, 8, 2, token_input=True)
+    batch = pack(np.array([2, 3, 2, 5]), np.array([0, 3, 4]), np.arange(2))
+    _, grads, _ = loss_and_gradients(params, batch, np.array([0, 1]), sparse=True)
+    assert isinstance(grads["W_xh"], np.ndarray)
+
+
+# --------------------------------------------------------------- prediction
+@pytest.mark.parametrize("config", [c for c in CONFIGS if not c.startswith("squared")])
+def test_prediction_paths_equal_forward(config, monkeypatch):
+    """Prediction runs the recurrence without keeping every state (when a chunk is
+    large) and without dropout, one chunk at a time: forward()'s logits whatever
+    the route, for every pooling and with an embedding, empty and length-1
+    sequences included."""
+    values, offsets, params, _, _, loss_kw = make_problem(config)
+    pooling = loss_kw.get("pooling", "last")
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+    expected, state = forward(params, batch, pooling=pooling)
+    # The state-only scan, straight.
+    pool = rnn._scan(params, batch, pooling)
+    sorted_logits = pool.result(batch.lengths) @ params["W_hy"] + params["b_y"]
+    np.testing.assert_allclose(
+        sorted_logits[np.argsort(batch.order)], expected, rtol=1e-12, atol=1e-14
+    )
+    pooled_forward = state.pooled[np.argsort(batch.order)]
+    for small_states in (rnn._SMALL_STATES, 0):  # all states kept, or none
+        monkeypatch.setattr(rnn, "_SMALL_STATES", small_states)
+        for chunk_size in (1, 3, 1024):
+            got = predict_logits(params, values, offsets, chunk_size, pooling=pooling)
+            assert got.shape == expected.shape
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+            pooled = predict_pooled(
+                params, values, offsets, chunk_size, pooling=pooling
+            )
+            np.testing.assert_allclose(pooled, pooled_forward, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_prefix_logits_are_the_logits_of_each_prefix(kind, pooling):
+    """Row t of a sequence's prefix logits is what the model outputs for the
+    sequence cut after step t + 1; the last row is the sequence's own output."""
+    values, offsets = make_ragged(np.random.default_rng(0), LENGTHS, kind)
+    params = make_params(np.random.default_rng(1), kind)
+    full = predict_logits(params, values, offsets, pooling=pooling)
+    prefixes = predict_prefix_logits(params, values, offsets, 3, pooling=pooling)
+    assert [len(p) for p in prefixes] == list(LENGTHS)
+    for j, steps in enumerate(prefixes):
+        assert steps.shape == (LENGTHS[j], N_CLASSES)
+        seq = sequence(values, offsets, j)
+        for t in range(len(seq)):
+            expected = reference_logits(params, seq[: t + 1], pooling)
+            np.testing.assert_allclose(steps[t], expected, rtol=1e-12, atol=1e-14)
+        if len(seq):
+            np.testing.assert_allclose(steps[-1], full[j], rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("kind", INPUT_KINDS)
 def test_predict_logits_keeps_no_per_step_hidden_states(kind):
     """Prediction memory does not grow with length x hidden size, as training's does."""
     rng = np.random.default_rng(0)
-    hidden_size, length = 512, 10_000
+    hidden_size, length = 256, 8_000
     params = init_params(
         rng, n_inputs(kind), hidden_size, 2, token_input=kind == "tokens"
     )
@@ -655,29 +799,16 @@ def test_predict_logits_keeps_no_per_step_hidden_states(kind):
     np.testing.assert_allclose(logits, expected, rtol=1e-12, atol=1e-14)
 
 
-def test_state_only_forward_equals_forward(problem):
-    """The bounded-memory prediction path (used for long chunks) gives forward()'s
-    logits, empty and length-1 sequences included."""
-    from sklearn_rnn._rnn import _forward_final
-
-    values, offsets, params = problem["values"], problem["offsets"], problem["params"]
-    batch = pack(values, offsets, problem["indices"])
-    expected, _ = forward(params, batch)
-    np.testing.assert_allclose(
-        _forward_final(params, batch), expected, rtol=1e-12, atol=1e-14
-    )
-
-
 def test_predict_logits_no_sequences(problem):
     params = problem["params"]
     values = problem["values"][:0]
-    got = predict_logits(params, values, np.zeros(1, dtype=np.intp))
-    assert got.shape == (0, N_CLASSES)
+    no_offsets = np.zeros(1, dtype=np.intp)
+    assert predict_logits(params, values, no_offsets).shape == (0, N_CLASSES)
+    assert predict_pooled(params, values, no_offsets).shape == (0, HIDDEN)
+    assert predict_prefix_logits(params, values, no_offsets) == []
 
 
 # ---------------------------------------------------------------- backward alone
-
-
 def test_backward_is_linear_in_dlogits(problem, rng):
     """backward() is the transpose Jacobian: linear in the upstream gradient."""
     params = problem["params"]

@@ -1,16 +1,16 @@
-"""Tests for TextTokenizer and check_documents."""
+"""Tests for ``sklearn_rnn._tokenizer``: TextTokenizer, with and without a
+vocabulary (hashing). The document checks it runs are in test_validation.py."""
 
 import json
-import os
 import pickle
-import subprocess
-import sys
+import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
@@ -18,13 +18,9 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import murmurhash3_32
 from sklearn.utils.validation import check_is_fitted
 
-import sklearn_rnn
 import sklearn_rnn._tokenizer as tokenizer_module
+from conftest import DOCUMENT, HYPOTHESIS, PAD, UNK, other_hash_seed, run_python
 from sklearn_rnn import TextTokenizer
-from sklearn_rnn._tokenizer import check_documents
-
-PAD = TextTokenizer.PAD_ID
-UNK = TextTokenizer.UNK_ID
 
 CORPUS = [
     "The cat sat on the mat.",
@@ -87,35 +83,31 @@ def test_vocabulary_independent_of_document_order():
         assert list(TextTokenizer().fit(shuffled).vocabulary_) == list(reference)
 
 
-def test_vocabulary_identical_across_processes_and_hash_seeds():
-    script = (
-        "import json\n"
-        "from sklearn_rnn._tokenizer import TextTokenizer\n"
-        "docs = [f'tok{i % 13} word{i % 17} w{i}' for i in range(60)]\n"
-        "docs += ['zeta alpha mu', 'mu alpha zeta']\n"
-        "t = TextTokenizer().fit(docs)\n"
-        "print(json.dumps(list(t.vocabulary_.items())))\n"
-    )
-    outputs = [_run_python(script, hash_seed) for hash_seed in ("0", "12345")]
-    assert outputs[0] == outputs[1]
-    assert '"alpha"' in outputs[0]
+PROCESS_DOCS = [f"tok{i % 13} word{i % 17} w{i}" for i in range(60)]
+PROCESS_DOCS += ["zeta alpha mu", "mu alpha zeta alpha", "Café naïve 日本"]
+IDS_IN_A_PROCESS = """
+    import json, sys
+    from sklearn_rnn import TextTokenizer
+    docs = json.loads(sys.argv[1])
+    vocabulary = TextTokenizer().fit(docs).vocabulary_
+    hashed = TextTokenizer(n_buckets=100003).transform(docs)
+    print(json.dumps([list(vocabulary.items()), hashed.tolist()]))
+"""
 
 
-def _run_python(script, hash_seed):
-    """Run `script` in a fresh interpreter with a given hash seed; return stdout."""
-    package_parent = str(Path(sklearn_rnn.__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [package_parent, env.get("PYTHONPATH")])
+def test_ids_identical_across_processes_and_hash_seeds():
+    """Neither the vocabulary (its order included) nor the hashed ids depend on
+    the process or its str hash seed."""
+    output = run_python(
+        IDS_IN_A_PROCESS, json.dumps(PROCESS_DOCS), hash_seed=other_hash_seed()
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
+    vocabulary, hashed = json.loads(output)
+    assert vocabulary == [
+        list(item) for item in TextTokenizer().fit(PROCESS_DOCS).vocabulary_.items()
+    ]
+    assert "alpha" in dict(vocabulary)
+    in_process = TextTokenizer(n_buckets=100003).transform(PROCESS_DOCS)
+    assert hashed == in_process.tolist()
 
 
 @pytest.mark.parametrize("lowercase", [True, False])
@@ -148,18 +140,6 @@ def test_char_analyzer_keeps_and_normalises_whitespace():
     assert tokenizer.inverse_transform(tokenizer.transform(["a \n b"])) == [
         ["a", " ", "b"]
     ]
-
-
-@pytest.mark.parametrize("method", ["fit", "fit_transform"])
-@pytest.mark.parametrize("n_buckets", [None, 10])
-def test_char_analyzer_warns_about_ignored_stop_words(method, n_buckets):
-    tokenizer = TextTokenizer(
-        analyzer="char", stop_words="english", n_buckets=n_buckets
-    )
-    with pytest.warns(UserWarning, match="stop_words will not be used") as record:
-        getattr(tokenizer, method)(["abc"])
-    # The warning points at the caller, not at scikit-learn's wrappers.
-    assert record[0].filename == __file__
 
 
 def test_char_analyzer_default_token_pattern_does_not_warn():
@@ -284,6 +264,27 @@ def test_max_len_does_not_change_vocabulary():
     # Truncation happens in transform, so tokens late in a document count.
     tokenizer = TextTokenizer(max_len=1).fit(["a b c"])
     assert set(tokenizer.vocabulary_) == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize(
+    "max_len, truncation, expected",
+    [
+        (4, "head", ["a", "b", "c", "d"]),
+        (4, "tail", ["d", "e", "f", "g"]),
+        (4, "head+tail", ["a", "b", "f", "g"]),
+        # An odd max_len gives the extra token to the head.
+        (3, "head+tail", ["a", "b", "g"]),
+        (1, "head+tail", ["a"]),
+    ],
+)
+def test_truncation_keeps_the_chosen_end(max_len, truncation, expected):
+    tok = TextTokenizer(max_len=max_len, truncation=truncation).fit(["a b c d e f g"])
+    ids, offsets = tok.transform_ragged(["a b c d e f g", "a"])
+    assert [tok.tokens_[i] for i in ids[: offsets[1]]] == expected
+    # Documents no longer than max_len are untouched.
+    assert [tok.tokens_[i] for i in ids[offsets[1] :]] == ["a"]
+    padded = tok.transform(["a b c d e f g"])[0]
+    assert [tok.tokens_[i] for i in padded] == expected
 
 
 def test_transform_matches_transform_ragged():
@@ -499,86 +500,6 @@ def test_numpy_and_other_containers():
     )
 
 
-def test_check_documents_returns_list_of_str():
-    assert check_documents(("x", "y")) == ["x", "y"]
-    assert check_documents([]) == []
-    result = check_documents(np.array(["x", "y"]))
-    assert result == ["x", "y"]
-    assert all(isinstance(doc, str) for doc in result)
-    assert check_documents(pd.Series(["x"], index=[5])) == ["x"]
-
-
-@pytest.mark.parametrize("single", ["one document", b"one document"])
-def test_single_string_rejected(single):
-    message = r"Iterable over raw text documents expected, \w+ object received"
-    with pytest.raises(ValueError, match=message):
-        check_documents(single)
-    with pytest.raises(ValueError, match=message):
-        TextTokenizer().fit(single)
-    with pytest.raises(ValueError, match=r"in a list"):
-        TextTokenizer().fit(["a"]).transform(single)
-
-
-def test_none_rejected():
-    with pytest.raises(TypeError, match="documents are required"):
-        check_documents(None)
-    with pytest.raises(TypeError, match="documents are required"):
-        TextTokenizer().fit(None)
-
-
-def test_unordered_and_non_iterable_rejected():
-    with pytest.raises(TypeError, match="no fixed order"):
-        check_documents({"a", "b"})
-    with pytest.raises(TypeError, match="Iterable over raw text documents"):
-        check_documents(42)
-
-
-@pytest.mark.parametrize(
-    "X, shape",
-    [
-        (np.array([["a", "b"], ["c", "d"]]), r"\(2, 2\)"),
-        (pd.DataFrame({"text": ["a", "b"]}), r"\(2, 1\)"),
-        (np.array("a b"), r"\(\)"),
-    ],
-)
-def test_non_1d_array_rejected(X, shape):
-    with pytest.raises(ValueError, match=rf"1-D sequence of documents.*{shape}"):
-        TextTokenizer().fit(X)
-
-
-@pytest.mark.parametrize(
-    "bad, type_name, hint",
-    [
-        (None, "NoneType", "empty string ''"),
-        (float("nan"), "float", "empty string ''"),
-        (pd.NA, "NAType", "empty string ''"),
-        (3, "int", "not str"),
-        (b"bytes doc", "bytes", "decode"),
-        (["a", "b"], "list", "join"),
-    ],
-)
-def test_non_string_document_rejected(bad, type_name, hint):
-    docs = ["ok", "fine", "good", bad]
-    match = rf"position 3 .* {type_name} .*{hint}"
-    with pytest.raises(ValueError, match=match):
-        check_documents(docs)
-    with pytest.raises(ValueError, match=match):
-        TextTokenizer().fit(docs)
-    with pytest.raises(ValueError, match=match):
-        TextTokenizer().fit(["ok"]).transform(docs)
-
-
-def test_missing_value_in_pandas_series_rejected():
-    series = pd.Series(["ok", None, "good"], dtype="string")
-    with pytest.raises(ValueError, match="position 1 .*empty string"):
-        TextTokenizer().fit(series)
-
-
-def test_check_documents_uses_name_in_messages():
-    with pytest.raises(ValueError, match="position 0 in docs_val"):
-        check_documents([None], name="docs_val")
-
-
 def test_tags():
     tags = TextTokenizer().__sklearn_tags__()
     assert tags.input_tags.string is True
@@ -616,21 +537,6 @@ def test_hashing_same_token_same_id_across_documents_and_instances():
         second.transform(["a dog and a cat", "cat"]),
         first.transform(["a dog and a cat", "cat"]),
     )
-
-
-def test_hashing_ids_identical_across_processes_and_hash_seeds():
-    docs = ["zeta alpha mu", "Café naïve 日本", "mu alpha zeta alpha"]
-    script = (
-        "import json\n"
-        "from sklearn_rnn._tokenizer import TextTokenizer\n"
-        f"docs = {docs!r}\n"
-        "ids = TextTokenizer(n_buckets=100003).transform(docs)\n"
-        "print(json.dumps(ids.tolist()))\n"
-    )
-    outputs = [_run_python(script, hash_seed) for hash_seed in ("0", "12345")]
-    assert outputs[0] == outputs[1]
-    in_process = TextTokenizer(n_buckets=100003).transform(docs).tolist()
-    assert json.loads(outputs[0]) == in_process
 
 
 def test_hashing_transform_without_fit():
@@ -811,11 +717,12 @@ def test_zero_weight_same_as_dropping_document(params):
         {"max_features": 3},
     ],
 )
-def test_integer_weight_same_as_repeating_documents(params):
-    weights = [1, 3, 2, 0, 1]
+@pytest.mark.parametrize("weights", [[1, 3, 2, 0, 1], 3], ids=["array", "scalar"])
+def test_integer_weight_same_as_repeating_documents(params, weights):
+    repeats = np.broadcast_to(weights, len(WEIGHT_DOCS))
     repeated = [
         doc
-        for doc, weight in zip(WEIGHT_DOCS, weights, strict=True)
+        for doc, weight in zip(WEIGHT_DOCS, repeats, strict=True)
         for _ in range(weight)
     ]
     weighted = TextTokenizer(**params).fit(WEIGHT_DOCS, sample_weight=weights)
@@ -889,36 +796,20 @@ def test_float_weights_ties_independent_of_document_order():
     "sample_weight, match",
     [
         ([1, -1, 1], r"non-negative, got -1\.0 at position 1"),
-        ([1, 1], r"2 values but X has 3 documents"),
-        ([1, 1, 1, 1], r"4 values but X has 3 documents"),
-        ([[1], [1], [1]], r"1-D .* shape \(3, 1\)"),
-        (2.0, r"1-D .* shape \(\)"),
-        ([1, np.nan, 1], r"finite, got nan at position 1"),
-        ([1, 1, np.inf], r"finite, got inf at position 2"),
+        ([1, 1], r"2 values but X has 3 samples"),
+        ([1, np.nan, 1], r"finite .*, got nan at position 1"),
         ([0, 0, 0], r"at least one weight must be positive"),
-        (["a", "b", "c"], r"must contain numbers"),
-        ([1, None, 1], r"finite, got nan at position 1"),
-        ([1e308, 1e308, 1e308], r"sum of sample_weight overflows"),
     ],
 )
+@pytest.mark.parametrize("method", ["fit", "fit_transform", "fit_transform_ragged"])
 @pytest.mark.parametrize("n_buckets", [None, 10])
-def test_invalid_sample_weight_rejected(sample_weight, match, n_buckets):
+def test_invalid_sample_weight_rejected(sample_weight, match, method, n_buckets):
+    """Every fitting method, hashing or not, checks the weights (the full set of
+    rules is tested on check_sample_weight, in test_validation.py)."""
     tokenizer = TextTokenizer(n_buckets=n_buckets)
     with pytest.raises(ValueError, match=match):
-        tokenizer.fit(["a b", "b", "c"], sample_weight=sample_weight)
-    with pytest.raises(ValueError, match=match):
-        tokenizer.fit_transform(["a b", "b", "c"], sample_weight=sample_weight)
-
-
-def test_sample_weight_not_modified():
-    weights = np.array([2.0, 0.0, 0.5])
-    original = weights.copy()
-    TextTokenizer(min_df=0.2).fit(["a b", "b", "c"], sample_weight=weights)
-    np.testing.assert_array_equal(weights, original)
-    series = pd.Series([3, 0, 1], index=[7, 8, 9])
-    TextTokenizer().fit_transform(["a b", "b", "c"], sample_weight=series)
-    assert series.tolist() == [3, 0, 1]
-    assert series.index.tolist() == [7, 8, 9]
+        getattr(tokenizer, method)(["a b", "b", "c"], sample_weight=sample_weight)
+    assert not hasattr(tokenizer, "vocabulary_size_")
 
 
 def test_only_zero_weight_documents_have_tokens():
@@ -947,3 +838,38 @@ def test_fit_transform_ragged_equals_fit_then_transform_ragged(n_buckets, weight
     np.testing.assert_array_equal(offsets, expected_offsets)
     assert one.vocabulary_ == two.vocabulary_
     assert one.vocabulary_size_ == two.vocabulary_size_
+
+
+# Any text
+
+
+@HYPOTHESIS
+@given(docs=st.lists(DOCUMENT, max_size=6))
+def test_tokenizer_maps_any_text_to_valid_ids(docs):
+    tok = TextTokenizer().fit(["good bad not", "😀 happy"])
+    before = pickle.dumps(tok)
+    ids, offsets = tok.transform_ragged(docs)
+    assert len(offsets) == len(docs) + 1 and offsets[0] == 0
+    assert np.all(np.diff(offsets) >= 0) and offsets[-1] == len(ids)
+    assert np.all((ids >= 1) & (ids < tok.vocabulary_size_))  # never padding
+    again, _ = tok.transform_ragged(docs)
+    np.testing.assert_array_equal(ids, again)
+    assert pickle.dumps(tok) == before
+    # Learning a vocabulary from such text works too, and maps it to known ids,
+    # unless there is no word in it at all, which is said.
+    try:
+        fitted = TextTokenizer().fit(docs)
+    except ValueError as exc:
+        assert re.search("0 documents|No tokens found", str(exc)), str(exc)
+    else:
+        own, _ = fitted.transform_ragged(docs)
+        assert np.all((own >= 2) & (own < fitted.vocabulary_size_))
+
+
+@HYPOTHESIS
+@given(docs=st.lists(DOCUMENT, max_size=6))
+def test_hashing_tokenizer_maps_any_text_to_valid_ids(docs):
+    tok = TextTokenizer(n_buckets=32)
+    ids, offsets = tok.transform_ragged(docs)
+    assert offsets[-1] == len(ids)
+    assert np.all((ids >= 2) & (ids < 34))
