@@ -12,6 +12,7 @@ from dataclasses import KW_ONLY, dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -313,20 +314,23 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
     def _fit_tokenizer(self, documents, sample_weight):
         """Fit a clone of the tokenizer; return it and the documents' sequences.
 
-        A tokenizer with ``fit_transform_ragged`` tokenizes the documents once for
-        both; any other is fitted, then asked for ``transform_ragged``.
+        A ``TextTokenizer`` takes the documents and weights as checked here, and
+        tokenizes them once for both. Any other tokenizer is fitted (with the
+        weights if its ``fit`` accepts them; zero-weight documents are gone
+        already), then asked for ``transform_ragged``.
         """
         tokenizer = TextTokenizer() if self.tokenizer is None else clone(self.tokenizer)
-        both = getattr(tokenizer, "fit_transform_ragged", None)
-        fit = both or tokenizer.fit
+        if isinstance(tokenizer, TextTokenizer):
+            if not get_config()["skip_parameter_validation"]:
+                tokenizer._validate_params()
+            return tokenizer, Ragged(
+                *tokenizer._fit_documents(documents, sample_weight)
+            )
         if sample_weight is not None and has_fit_parameter(tokenizer, "sample_weight"):
-            out = fit(documents, sample_weight=sample_weight)
+            tokenizer.fit(documents, sample_weight=sample_weight)
         else:
-            # Zero-weight documents are already gone; other weights need support.
-            out = fit(documents)
-        return tokenizer, Ragged(
-            *(out if both else tokenizer.transform_ragged(documents))
-        )
+            tokenizer.fit(documents)
+        return tokenizer, Ragged(*tokenizer.transform_ragged(documents))
 
     def _init_params(self, rng, n_inputs, mode, n_outputs):
         # All initial weights are drawn before anything that depends on n_samples, so

@@ -322,6 +322,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         {'spam': 2, 'offer': 3, 'hello': 4}
         """
         documents, weights = self._check_fit_input(X, sample_weight)
+        self._check_parameter_use()
         if self.n_buckets is not None:
             self._set_hashing_attributes()
         else:
@@ -375,7 +376,13 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         offsets : ndarray of int64, shape (n_documents + 1,)
             Same as :meth:`transform_ragged`.
         """
-        documents, weights = self._check_fit_input(X, sample_weight)
+        return self._fit_documents(*self._check_fit_input(X, sample_weight))
+
+    def _fit_documents(self, documents, weights):
+        """``fit_transform_ragged`` of documents and weights already checked (a
+        list of str, and None or a float array): an estimator's fit calls this
+        after its own checks, so nothing is checked twice."""
+        self._check_parameter_use()
         if self.n_buckets is not None:
             self._set_hashing_attributes()
             return self._transform_documents(documents)
@@ -516,12 +523,14 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     def _check_fit_input(self, X, sample_weight):
         """Validate fit's arguments; return the documents and the weights."""
+        documents = check_documents(X)
+        return documents, check_sample_weight(sample_weight, len(documents))
+
+    def _check_parameter_use(self):
+        """Refuse parameters hashing cannot use; warn about ignored ones."""
         if self.n_buckets is not None:
             self._check_hashing_params()
-        documents = check_documents(X)
-        weights = check_sample_weight(sample_weight, len(documents))
         self._warn_unused_params()
-        return documents, weights
 
     def _check_hashing_params(self):
         # The int 1 and the float 1.0 differ: min_df=1.0 keeps only tokens
