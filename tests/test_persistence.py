@@ -1,130 +1,168 @@
-"""Persistence, concurrency and determinism of fitted models.
+"""Tests for ``sklearn_rnn._persistence``: saved models load and predict the same,
+in this process and in a fresh one; pickles carry the package version and warn
+when another version loads them; skops files trust only this package's classes.
 
-Fresh-process round trips and cross-process determinism run ``sys.executable`` on
-small scripts; every model here trains in well under a second.
+The fresh-process checks share one interpreter, started once for the module.
 """
 
+import json
 import pickle
-import subprocess
-import sys
-import textwrap
-import threading
 import warnings
 
 import joblib
 import numpy as np
 import pytest
-from sklearn.model_selection import GridSearchCV
 
 import sklearn_rnn
 import sklearn_rnn._persistence as persistence
-from sklearn_rnn import InconsistentVersionWarning, TextRNNClassifier, TextTokenizer
-from sklearn_rnn.datasets import load_sentiment
+from conftest import (
+    WEIGHT_ATTRIBUTES,
+    assert_same_state,
+    fit_quietly,
+    other_hash_seed,
+    run_python,
+    small_rnn,
+    snapshot,
+)
+from sklearn_rnn import (
+    InconsistentVersionWarning,
+    TextRNNClassifier,
+    TextRNNRegressor,
+    TextTokenizer,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+SEEDS = (3, 4)
+FRESH_PROCESS = """
+    import json, sys, warnings
+    import joblib, numpy as np
+
+    cases = json.loads(sys.argv[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same version: no warning at all
+        for model_path, data_path, out_path in cases:
+            model = joblib.load(model_path)
+            np.save(out_path, model.predict_proba(joblib.load(data_path)))
+
+    from sklearn_rnn import TextRNNClassifier
+    from sklearn_rnn.datasets import load_sentiment
+
+    X, y = load_sentiment(return_X_y=True)
+    hashes = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in json.loads(sys.argv[2]):
+            clf = TextRNNClassifier(hidden_size=16, max_iter=20, random_state=seed)
+            clf.fit(X, y)
+            hashes[seed] = joblib.hash([getattr(clf, a) for a in sys.argv[3:]])
+    print(json.dumps(hashes))
+"""
+
 
 @pytest.fixture(scope="module")
-def sentiment():
-    X, y = load_sentiment(subset="train", return_X_y=True)
-    X_test, _ = load_sentiment(subset="test", return_X_y=True)
-    return list(X), y, list(X_test)
+def inputs(models):
+    text, numeric = models["text"][1], models["numeric_3d"][1]
+    return {
+        "text": [*text, "", "completely unseen words", "NOT GOOD!!"],
+        "numeric": numeric,
+    }
 
 
 @pytest.fixture(scope="module")
-def numeric():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 7, 3))
-    return X, (X[:, -1, 0] > 0).astype(int)
-
-
-@pytest.fixture(scope="module")
-def text_model(sentiment):
-    X, y, _ = sentiment
-    return TextRNNClassifier(hidden_size=16, max_iter=30, random_state=0).fit(X, y)
-
-
-@pytest.fixture(scope="module")
-def numeric_model(numeric):
-    X, y = numeric
-    return TextRNNClassifier(hidden_size=16, max_iter=30, random_state=0).fit(X, y)
-
-
-def run_python(code, *args):
-    """Run ``code`` in a fresh interpreter; return its stdout."""
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
+def fresh_process(tmp_path_factory, models, inputs):
+    """Models saved here, loaded and run in a new interpreter (with another str
+    hash seed), which also fits a model for each of ``SEEDS``."""
+    folder = tmp_path_factory.mktemp("fresh_process")
+    cases, outputs = [], {}
+    for kind, model in (
+        ("text", models["text"][0]),
+        ("numeric", models["numeric_3d"][0]),
+    ):
+        data_path = folder / f"{kind}.pkl"
+        joblib.dump(inputs[kind], data_path)
+        for compress in (0, 3):
+            model_path = folder / f"{kind}-{compress}.joblib"
+            joblib.dump(model, model_path, compress=compress)
+            outputs[kind, compress] = folder / f"{kind}-{compress}.npy"
+            cases.append(
+                [str(model_path), str(data_path), str(outputs[kind, compress])]
+            )
+    stdout = run_python(
+        FRESH_PROCESS,
+        json.dumps(cases),
+        json.dumps(SEEDS),
+        *WEIGHT_ATTRIBUTES,
+        hash_seed=other_hash_seed(),
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    hashes = {int(seed): value for seed, value in json.loads(stdout).items()}
+    proba = {case: np.load(path) for case, path in outputs.items()}
+    return proba, hashes
 
 
-# ------------------------------------------------------------------- joblib
+def test_pickle_round_trip(text_model, seed_test):
+    restored = pickle.loads(pickle.dumps(text_model))
+    np.testing.assert_array_equal(
+        restored.predict_proba(seed_test[0]), text_model.predict_proba(seed_test[0])
+    )
+    np.testing.assert_array_equal(restored.classes_, text_model.classes_)
+    assert restored.tokenizer_.vocabulary_ == text_model.tokenizer_.vocabulary_
+    assert_same_state(snapshot(text_model), vars(restored))
+
+
 @pytest.mark.parametrize("compress", [0, 3])
 @pytest.mark.parametrize("kind", ["text", "numeric"])
-def test_round_trip_in_a_fresh_process(
-    kind, compress, tmp_path, text_model, numeric_model, sentiment, numeric
+def test_round_trip_in_a_fresh_process(fresh_process, models, inputs, kind, compress):
+    model = models["text" if kind == "text" else "numeric_3d"][0]
+    proba, _ = fresh_process
+    np.testing.assert_array_equal(
+        proba[kind, compress], model.predict_proba(inputs[kind])
+    )
+
+
+def test_same_seed_gives_identical_weights_in_separate_processes(
+    fresh_process, seed_train
 ):
-    model = text_model if kind == "text" else numeric_model
-    X = sentiment[2] if kind == "text" else numeric[0]
-    model_path, data_path, out_path = (
-        tmp_path / "model.joblib",
-        tmp_path / "X.pkl",
-        tmp_path / "proba.npy",
-    )
-    joblib.dump(model, model_path, compress=compress)
-    joblib.dump(X, data_path)
-    run_python(
-        """
-        import sys, warnings, joblib, numpy as np
-        warnings.simplefilter("error")  # same version: no warning at all
-        model = joblib.load(sys.argv[1])
-        np.save(sys.argv[3], model.predict_proba(joblib.load(sys.argv[2])))
-        """,
-        model_path,
-        data_path,
-        out_path,
-    )
-    np.testing.assert_array_equal(np.load(out_path), model.predict_proba(X))
+    _, hashes = fresh_process
+    here = {}
+    for seed in SEEDS:
+        clf = TextRNNClassifier(hidden_size=16, max_iter=20, random_state=seed)
+        fit_quietly(clf, *seed_train)
+        here[seed] = joblib.hash([getattr(clf, a) for a in WEIGHT_ATTRIBUTES])
+    assert hashes == here
+    assert hashes[3] != hashes[4]
 
 
-def test_pickle_holds_no_training_data(sentiment, numeric):
-    X, y, _ = sentiment
+def test_pickle_holds_no_training_data(seed_train):
+    X, y = seed_train
     # A document (not its words: the vocabulary needs those) must not be stored.
     document = "the quick brown zebra was not at all slow"
-    text = TextRNNClassifier(hidden_size=8, max_iter=3, random_state=0)
+    text = small_rnn(max_iter=3)
     blob = pickle.dumps(text.fit([*X, document], [*y, 1]))
     assert b"zebra" in blob  # in the vocabulary
     assert document.encode() not in blob
-    Xn, yn = numeric
-    blob = pickle.dumps(TextRNNClassifier(hidden_size=8, max_iter=3).fit(Xn, yn))
+    Xn = np.random.default_rng(0).normal(size=(60, 7, 3))
+    yn = (Xn[:, -1, 0] > 0).astype(int)
+    blob = pickle.dumps(small_rnn(max_iter=3).fit(Xn, yn))
     for row in Xn[:5]:
         assert row.tobytes() not in blob
     assert len(blob) < Xn.nbytes
 
 
-@pytest.mark.parametrize("kind", ["text", "numeric"])
-def test_prediction_adds_no_state(kind, text_model, numeric_model, sentiment, numeric):
-    """Predicting caches nothing: the pickle is the same before and after."""
-    model = text_model if kind == "text" else numeric_model
-    X = sentiment[2] if kind == "text" else numeric[0]
-    before = pickle.dumps(model)
-    keys = set(model.__dict__)
-    model.predict_proba(X)
-    model.predict(X)
-    model.decision_function(X)
-    model.score(X, model.predict(X))
-    assert set(model.__dict__) == keys
-    assert pickle.dumps(model) == before
-
-
 # ----------------------------------------------------------------- versions
-@pytest.mark.parametrize("estimator", ["classifier", "tokenizer"])
-def test_loading_another_version_warns(estimator, text_model, monkeypatch):
-    obj = text_model if estimator == "classifier" else text_model.tokenizer_
+@pytest.fixture(scope="module")
+def saved_objects(text_model, numeric_2d):
+    X, y = numeric_2d
+    return {
+        "classifier": text_model,
+        "tokenizer": text_model.tokenizer_,
+        "regressor": small_rnn(TextRNNRegressor, max_iter=2).fit(X, y.astype(float)),
+    }
+
+
+@pytest.mark.parametrize("name", ["classifier", "tokenizer", "regressor"])
+def test_loading_another_version_warns(name, saved_objects, monkeypatch):
+    obj = saved_objects[name]
     blob = pickle.dumps(obj)
     assert "_sklearn_rnn_version" not in obj.__dict__
     with warnings.catch_warnings():
@@ -135,16 +173,17 @@ def test_loading_another_version_warns(estimator, text_model, monkeypatch):
     with pytest.warns(InconsistentVersionWarning) as record:
         loaded = pickle.loads(blob)
     messages = [str(w.message) for w in record]
-    name = type(obj).__name__
+    cls = type(obj).__name__
     assert any(
-        name in m and sklearn_rnn.__version__ in m and "99.0" in m for m in messages
+        cls in m and sklearn_rnn.__version__ in m and "99.0" in m for m in messages
     )
-    warning = next(w.message for w in record if name in str(w.message))
+    warning = next(w.message for w in record if cls in str(w.message))
+    assert warning.estimator_name == cls
     assert warning.original_version == sklearn_rnn.__version__
     assert warning.current_version == "99.0"
     # The model still loads and predicts.
-    if estimator == "classifier":
-        assert loaded.predict(["not bad"]).shape == (1,)
+    if name != "tokenizer":
+        assert loaded.predict(["not bad"] if name == "classifier" else np.zeros((1, 6)))
 
 
 def test_pickle_without_version_stamp_warns(text_model):
@@ -152,80 +191,6 @@ def test_pickle_without_version_stamp_warns(text_model):
     clone = TextRNNClassifier.__new__(TextRNNClassifier)
     with pytest.warns(InconsistentVersionWarning, match="unknown"):
         clone.__setstate__(state)
-
-
-# -------------------------------------------------------------- concurrency
-@pytest.mark.parametrize("kind", ["text", "numeric"])
-def test_concurrent_prediction_matches_serial(
-    kind, text_model, numeric_model, sentiment, numeric
-):
-    model = text_model if kind == "text" else numeric_model
-    X = sentiment[2] if kind == "text" else numeric[0]
-    # Long inputs make the threads overlap inside prediction.
-    X = X * 50 if kind == "text" else np.concatenate([X] * 50)
-    expected = model.predict_proba(X)
-    before = pickle.dumps(model)
-    results, errors = [None] * 8, []
-    barrier = threading.Barrier(8)
-
-    def work(i):
-        try:
-            barrier.wait()
-            for _ in range(3):
-                results[i] = model.predict_proba(X)
-        except Exception as exc:  # reported below, with the thread's index
-            errors.append((i, exc))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    for result in results:
-        np.testing.assert_array_equal(result, expected)
-    assert pickle.dumps(model) == before
-
-
-# -------------------------------------------------------------- determinism
-FIT_AND_HASH = """
-    import sys, joblib
-    from sklearn_rnn import TextRNNClassifier
-    from sklearn_rnn.datasets import load_sentiment
-    X, y = load_sentiment(return_X_y=True)
-    clf = TextRNNClassifier(hidden_size=16, max_iter=20, random_state=int(sys.argv[1]))
-    clf.fit(X, y)
-    print(joblib.hash([clf.input_weights_, clf.recurrent_weights_,
-                       clf.output_weights_, clf.hidden_bias_, clf.output_bias_]))
-"""
-
-
-def test_same_seed_gives_identical_weights_in_separate_processes():
-    first = run_python(FIT_AND_HASH, 3)
-    second = run_python(FIT_AND_HASH, 3)
-    other = run_python(FIT_AND_HASH, 4)
-    assert first == second
-    assert first != other
-
-
-def test_grid_search_in_parallel_equals_sequential(sentiment):
-    X, y, _ = sentiment
-    grid = {"hidden_size": [8, 16], "tokenizer__min_df": [1, 2]}
-
-    def search(n_jobs):
-        estimator = TextRNNClassifier(TextTokenizer(), max_iter=20, random_state=0)
-        return GridSearchCV(estimator, grid, cv=3, n_jobs=n_jobs).fit(X, y)
-
-    sequential, parallel = search(1), search(2)
-    for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
-        np.testing.assert_array_equal(
-            sequential.cv_results_[key], parallel.cv_results_[key]
-        )
-    assert sequential.best_params_ == parallel.best_params_
-    np.testing.assert_array_equal(
-        sequential.best_estimator_.input_weights_,
-        parallel.best_estimator_.input_weights_,
-    )
 
 
 # -------------------------------------------------------------------- skops
@@ -238,10 +203,12 @@ SKOPS_CASES = {
 
 
 @pytest.mark.parametrize("case", SKOPS_CASES)
-def test_skops_round_trip_trusts_only_this_package(case, sentiment, numeric, tmp_path):
+def test_skops_round_trip_trusts_only_this_package(
+    case, seed_train, numeric_3d, tmp_path
+):
     sio = pytest.importorskip("skops.io")
     params, kind = SKOPS_CASES[case]
-    X, y = (sentiment[0], sentiment[1]) if kind == "text" else numeric
+    X, y = seed_train if kind == "text" else numeric_3d
     model = TextRNNClassifier(hidden_size=8, max_iter=5, random_state=0, **params)
     model.fit(X, y)
     path = tmp_path / "model.skops"
@@ -261,6 +228,7 @@ def test_skops_round_trip_trusts_only_this_package(case, sentiment, numeric, tmp
 def test_skops_trusted_types_name_real_classes():
     import importlib
 
+    assert "SKOPS_TRUSTED_TYPES" in sklearn_rnn.__all__
     for name in sklearn_rnn.SKOPS_TRUSTED_TYPES:
         module, _, qualname = name.rpartition(".")
         assert module.startswith("sklearn_rnn.")
