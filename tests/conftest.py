@@ -130,24 +130,6 @@ def interrupt_on_call(monkeypatch, k):
     return calls
 
 
-def record_weights(monkeypatch):
-    """Record the weights each loss_and_gradients call starts from.
-
-    With full-batch training, entry ``k`` holds the weights after epoch ``k``.
-    """
-    from sklearn_rnn import _rnn
-
-    real = _rnn.loss_and_gradients
-    seen = []
-
-    def wrapper(params, *args, **kwargs):
-        seen.append({name: value.copy() for name, value in params.items()})
-        return real(params, *args, **kwargs)
-
-    monkeypatch.setattr(_rnn, "loss_and_gradients", wrapper)
-    return seen
-
-
 # ---------------------------------------------------------------- the math
 # Variable lengths in one batch, with an empty sequence, a length-1 sequence and ties.
 LENGTHS = (3, 0, 1, 5, 2, 5, 4)
