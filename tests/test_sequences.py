@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from conftest import LENGTHS, N_FEATURES, make_ragged
 
+from conftest import LENGTHS, N_FEATURES, make_ragged
 from sklearn_rnn._sequences import Ragged, pack, take, truncate
 
 SEQUENCES = [[0, 1, 2, 3, 4, 5], [10, 11], [], [20, 21, 22, 23]]
