@@ -7,6 +7,7 @@ import pytest
 
 import sklearn_rnn
 from sklearn_rnn import datasets
+from sklearn_rnn._base import BaseTextRNN
 
 PUBLIC = {
     **{name: getattr(sklearn_rnn, name) for name in sklearn_rnn.__all__},
@@ -29,7 +30,13 @@ def test_public_name_has_sections_and_an_example(name):
 
 METHODS = [
     (cls, method)
-    for cls in (sklearn_rnn.TextRNNClassifier, sklearn_rnn.TextTokenizer)
+    # The estimators' shared methods (fit, transform) are the base's own.
+    for cls in (
+        BaseTextRNN,
+        sklearn_rnn.TextRNNClassifier,
+        sklearn_rnn.TextRNNRegressor,
+        sklearn_rnn.TextTokenizer,
+    )
     for method, member in vars(cls).items()
     if callable(member) and not method.startswith("_")
 ]
