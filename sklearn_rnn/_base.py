@@ -119,6 +119,9 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     # The loss the output layer trains with (see _rnn.LOSSES).
     _loss = None
+    # What pooling="auto" means for each input kind: each estimator's best in
+    # the documentation's measurements.
+    _auto_pooling = None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -438,7 +441,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     def _resolve_pooling(self, mode):
         if self.pooling == "auto":
-            return "mean" if mode == "text" else "max"
+            return self._auto_pooling[mode]
         return self.pooling
 
     def _embedding_size(self, mode):

@@ -77,6 +77,7 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
     _loss = "log_loss"
+    _auto_pooling = {"text": "mean", "numeric": "max"}
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, classes=None, sample_weight=None):

@@ -24,9 +24,10 @@ PARAMETERS = """\
         states, their element-wise maximum, or its last hidden state (the
         tutorial's). With "last", what a long text said early must survive every
         later step; the mean or the maximum lets every step speak to the output
-        directly. "auto" means "mean" for text and "max" for numeric input, the
-        best of the three in the measurements of the documentation's page on
-        choosing hyperparameters.
+        directly. "auto" is the best of the three in the measurements of the
+        documentation (pages on choosing hyperparameters and on regression):
+        for the classifier "mean" for text and "max" for numeric input, for the
+        regressor "max" for text and "last" for numeric input.
     max_len : int or None, default=None
         Read at most ``max_len`` steps of each sequence (tokens of a document, or
         time steps of numeric input), in ``fit`` and in prediction; which steps:

@@ -34,12 +34,12 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         "standard" trains on targets shifted by their mean and divided by their
         standard deviation (each target separately, weighted by ``sample_weight``,
         learnt by the first ``fit`` or ``partial_fit`` call that starts a model)
-        and maps predictions back. The weights' initialisation, the learning rate
-        and ``clip_norm`` then mean the same for targets in the thousands as for
-        targets near one; without it a model of large targets needs many epochs
-        to move its output bias, and clipping slows it further. None trains on
-        the targets as given, as :class:`~sklearn.neural_network.MLPRegressor`
-        does.
+        and maps predictions back. The weights' initialisation, the learning rate,
+        ``clip_norm`` and ``tol`` then mean the same for targets of any unit:
+        without it, targets much smaller than one step of the output (rates of
+        0.04) are overshot, and targets in the thousands need many epochs to move
+        the output bias. None trains on the targets as given, as
+        :class:`~sklearn.neural_network.MLPRegressor` does.
 
     Attributes
     ----------
@@ -83,6 +83,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         "target_scaling": [StrOptions({"standard"}), None],
     }
     _loss = "squared_error"
+    # A forecast depends most on the latest steps, which the maximum forgets.
+    _auto_pooling = {"text": "max", "numeric": "last"}
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, sample_weight=None):
