@@ -45,6 +45,7 @@ from conftest import (
     assert_same_weights,
     blas_thread_counts,
     fit_quietly,
+    ignore_convergence,
     interrupt_on_call,
     small_rnn,
     snapshot,
@@ -53,7 +54,7 @@ from conftest import (
 from sklearn_rnn import TextRNNClassifier, TextRNNRegressor, TextTokenizer, _rnn
 
 # Short fits keep the file fast; they are not meant to converge.
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = ignore_convergence
 
 DOCS4 = ["good", "bad", "not good", "not bad"]
 Y4 = [1, 0, 0, 1]

@@ -23,13 +23,14 @@ from conftest import (
     assert_clear_error,
     assert_same_state,
     fit_quietly,
+    ignore_convergence,
     small_rnn,
     snapshot,
 )
 from sklearn_rnn import TextRNNClassifier, TextTokenizer
 
 # Short fits keep the file fast; they are not meant to converge.
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = ignore_convergence
 
 
 # ---------------------------------------------------------------- labels

@@ -19,6 +19,7 @@ from conftest import (
     WEIGHT_ATTRIBUTES,
     assert_same_state,
     fit_quietly,
+    ignore_convergence,
     other_hash_seed,
     run_python,
     small_rnn,
@@ -31,7 +32,7 @@ from sklearn_rnn import (
     TextTokenizer,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = ignore_convergence
 
 SEEDS = (3, 4)
 FRESH_PROCESS = """

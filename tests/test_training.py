@@ -21,6 +21,7 @@ from conftest import (
     WEIGHT_ATTRIBUTES,
     assert_same_weights,
     fit_quietly,
+    ignore_convergence,
     interrupt_on_call,
     small_rnn,
     targets_for,
@@ -337,7 +338,7 @@ def test_impossible_validation_split_says_what_to_change(labels, problem):
 
 
 # ---------------------------------------------------------------- through fit
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@ignore_convergence
 def test_verbose_prints_each_epoch_with_the_time_spent_and_left(seed_train, capsys):
     small_rnn(max_iter=5, verbose=1).fit(*seed_train)
     lines = capsys.readouterr().out.splitlines()
@@ -352,7 +353,7 @@ def test_verbose_prints_each_epoch_with_the_time_spent_and_left(seed_train, caps
     assert re.search(rf", {number} s$", lines[-1]), lines[-1]
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@ignore_convergence
 @pytest.mark.parametrize(
     "verbose, epochs", [(0, []), (False, []), (3, [3, 6, 7]), (True, range(1, 8))]
 )
@@ -383,7 +384,7 @@ def test_verbose_reports_an_early_stop(noisy_numeric, capsys, early_stopping, wa
     )
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@ignore_convergence
 @pytest.mark.parametrize(
     "estimator, score", [(TextRNNClassifier, "accuracy"), (TextRNNRegressor, "R2")]
 )
@@ -420,7 +421,7 @@ def expected_learning_rates(watched, lr0, factor, patience, tol):
     return rates
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@ignore_convergence
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_plateau_schedule_reduces_the_rate_after_plateaus(
     noisy_numeric, early_stopping
@@ -448,7 +449,7 @@ def test_plateau_schedule_reduces_the_rate_after_plateaus(
     assert all(b <= a for a, b in zip(rates, rates[1:], strict=False))
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@ignore_convergence
 def test_constant_schedule_never_changes_the_rate(noisy_numeric):
     clf = small_rnn(tol=1e-2, n_iter_no_change=1000, max_iter=30).fit(*noisy_numeric)
     assert clf.learning_rate == "constant"
@@ -463,7 +464,7 @@ def test_max_iter_exhausted_warns(noisy_numeric, early_stopping):
     assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.history_) == 3
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@ignore_convergence
 @pytest.mark.parametrize(
     "solver, learning_rate, max_iter",
     [
