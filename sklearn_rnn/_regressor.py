@@ -72,7 +72,7 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
     >>> reg = TextRNNRegressor(hidden_size=16, random_state=0).fit(X, y)
     >>> reg.predict(X[:3]).shape
     (3,)
-    >>> reg.score(X, y) > 0.9
+    >>> reg.score(X, y) > 0.8
     True
     """
 

@@ -382,6 +382,8 @@ def check_sample_weight(sample_weight, n_samples):
         )
     _first_bad(weights, ~np.isfinite(weights), "must be finite (not NaN or infinity)")
     _first_bad(weights, weights < 0, "must be non-negative")
+    if n_samples == 0:
+        return np.zeros(0)
     weights = _check_sample_weight(
         weights if weights.ndim else float(weights),
         np.empty((n_samples, 0)),

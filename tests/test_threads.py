@@ -142,7 +142,7 @@ def test_a_failing_call_still_restores(controller):
     reason="Package bug with this OpenBLAS: a limit set or restored from a thread "
     "other than the main one does not take effect, so when a worker thread is the "
     "last to leave, the process stays on one BLAS thread.",
-    strict=False,
+    strict=True,
 )
 def test_a_worker_thread_leaving_last_restores_the_setting():
     entered, may_leave = threading.Event(), threading.Event()
