@@ -53,16 +53,15 @@ X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
 # %%
 # Four forecasts: today's temperatures for tomorrow (persistence), a ridge
 # regression on the 56 values of the window laid flat, and the network with its
-# default ``pooling="auto"`` (the element-wise maximum of the hidden states, for
-# numeric input) and with ``pooling="last"`` (the state after the last day).
+# default ``pooling="auto"`` (for the regressor on numeric input, the state after
+# the last day) and with ``pooling="max"`` (the element-wise maximum of the hidden
+# states over the window).
 today = X_test[:, -1, 1:3] * std[1:3] + mean[1:3]
 scores = {"persistence (tomorrow = today)": r2_score(y_test, today)}
 models = {
     "RidgeCV on the flat window": RidgeCV(alphas=np.logspace(-2, 3, 11)),
     "TextRNNRegressor, defaults": TextRNNRegressor(random_state=0),
-    'TextRNNRegressor, pooling="last"': TextRNNRegressor(
-        pooling="last", random_state=0
-    ),
+    'TextRNNRegressor, pooling="max"': TextRNNRegressor(pooling="max", random_state=0),
 }
 for name, model in models.items():
     # Ridge sees each window as one row of 56 numbers.
@@ -77,13 +76,13 @@ for name, score in scores.items():
 
 # %%
 # Yesterday's weather is most of tomorrow's: persistence alone explains most of
-# the variance, and ridge regression adds a little to it. The maximum over the
-# hidden states forgets *when* a day was warm, so the default pooling does worse
-# than persistence here; the last hidden state reads the window in order and
-# matches the ridge regression. For forecasts, try ``pooling="last"``.
+# the variance, and ridge regression adds a little to it. The last hidden state
+# reads the window in order and matches the ridge regression; the maximum over
+# the hidden states forgets *when* a day was warm, and does worse than
+# persistence here.
 #
-# Predicted against observed temperatures for 2015, with the last-state network:
-rnn = models['TextRNNRegressor, pooling="last"']
+# Predicted against observed temperatures for 2015, with the default network:
+rnn = models["TextRNNRegressor, defaults"]
 predicted = rnn.predict(X_test)
 
 if find_spec("matplotlib"):  # the figure needs matplotlib; the numbers above do not
