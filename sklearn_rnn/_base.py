@@ -40,14 +40,14 @@ WEIGHT_ATTRIBUTES = {
     "W_emb": "embedding_weights_",
 }
 
-# Fitted attributes that belong to one input kind, or one architecture: a refit
-# that does not set them again must not keep stale ones.
-_REFIT_REMOVES = (
-    "tokenizer_",
-    "n_features_in_",
-    "feature_names_in_",
-    *WEIGHT_ATTRIBUTES.values(),
-)
+# The private fitted attributes: with the public ones (named with a trailing
+# underscore), what a fit from scratch replaces and nothing else.
+_PRIVATE_FITTED = ("_optimizer", "_pooling", "_reading")
+
+
+def _is_fitted_attribute(name, private):
+    return (name.endswith("_") and not name.startswith("_")) or name in private
+
 
 # early_stopping="auto" sets aside a validation set from this many samples on: then
 # it holds 100 or more samples (at the default validation_fraction), enough to
@@ -119,6 +119,8 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     # The loss the output layer trains with (see _rnn.LOSSES).
     _loss = None
+    # A subclass's own private fitted attributes (see _PRIVATE_FITTED).
+    _private_fitted = ()
     # What pooling="auto" means for each input kind: each estimator's best in
     # the documentation's measurements.
     _auto_pooling = None
@@ -171,18 +173,34 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         the subclass's ``_encode_targets``. Nothing on ``self`` changes until the
         run has succeeded; then the whole fitted state is replaced at once.
         """
-        continuing = self._is_fitted() and (incremental or self.warm_start)
-        with blas_threads(self.blas_threads, self.hidden_size):
-            fitted = self._train(
+        # One reading of the parameters and the fitted state for the whole call: a
+        # concurrent fit or set_params cannot change them under this one.
+        model = self._model()
+        continuing = model._is_fitted() and (incremental or model.warm_start)
+        with blas_threads(model.blas_threads, model.hidden_size):
+            fitted = model._train(
                 X, y, sample_weight, continuing, incremental, target_options
             )
+        state = model.__dict__
         if not continuing:
-            state = {k: v for k, v in self.__dict__.items() if k not in _REFIT_REMOVES}
-        else:
-            state = dict(self.__dict__)
-        state.update(fitted)
-        self.__dict__ = state
+            private = _PRIVATE_FITTED + self._private_fitted
+            state = {
+                k: v for k, v in state.items() if not _is_fitted_attribute(k, private)
+            }
+        # Published in one step: a reader sees the old model or the new one.
+        self.__dict__ = {**state, **fitted}
         return self
+
+    def _model(self):
+        """This estimator as one consistent reading: a copy sharing its values.
+
+        A fit publishes its result by replacing ``__dict__`` in one step, so one
+        read of it gives the old model or the new one, never a mixture; every
+        call that reads more than one attribute works on such a copy.
+        """
+        model = object.__new__(type(self))
+        model.__dict__ = dict(self.__dict__)
+        return model
 
     def _train(self, X, y, sample_weight, continuing, incremental, target_options):
         """Everything a fit does but publishing: returns the new fitted attributes."""
@@ -476,21 +494,22 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         at a time, so that memory is bounded by the chunk whatever the number of
         samples. ``width`` names the parameter whose size is the number of columns
         per sample (None: ``run`` returns a list of arrays)."""
-        data = check_predict_input(self, X)
-        params = self._params()
+        model = self._model()  # one reading of the fitted state for the whole call
+        data = check_predict_input(model, X)
+        params = model._params()
         dtype = params["b_y"].dtype
-        tokenizer = self.tokenizer_ if self.input_mode_ == "text" else None
+        tokenizer = model.tokenizer_ if model.input_mode_ == "text" else None
         if width is None:
             out = []
         else:
             out = np.empty((len(data), params[width].shape[0]), dtype=dtype)
-        with blas_threads(self.blas_threads, params["W_hh"].shape[0]):
+        with blas_threads(model.blas_threads, params["W_hh"].shape[0]):
             for start in range(0, len(data), PREDICT_CHUNK):
                 chunk = slice(start, start + PREDICT_CHUNK)
-                sequences = self._sequences(
-                    data[chunk], tokenizer, dtype, self._reading
+                sequences = model._sequences(
+                    data[chunk], tokenizer, dtype, model._reading
                 )
-                result = run(params, *sequences, PREDICT_CHUNK, pooling=self._pooling)
+                result = run(params, *sequences, PREDICT_CHUNK, pooling=model._pooling)
                 if width is None:
                     out += result
                 else:

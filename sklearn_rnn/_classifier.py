@@ -321,5 +321,6 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         y : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        outputs = self._outputs(X)
-        return self.classes_[outputs.argmax(axis=1)]
+        model = self._model()  # the classes of the weights that predicted
+        outputs = model._outputs(X)
+        return model.classes_[outputs.argmax(axis=1)]

@@ -85,6 +85,7 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
     _loss = "squared_error"
     # A forecast depends most on the latest steps, which the maximum forgets.
     _auto_pooling = {"text": "max", "numeric": "last"}
+    _private_fitted = ("_y_is_1d",)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, sample_weight=None):
@@ -169,7 +170,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
             Predictions, shaped like the ``y`` given to ``fit``; float64 whatever
             the model's ``dtype``.
         """
-        return self._unscale(self._outputs(X))
+        model = self._model()  # the scaling of the weights that predicted
+        return model._unscale(model._outputs(X))
 
     def predict_per_step(self, X):
         """Predictions after each step: what the model would predict if the
@@ -191,7 +193,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         y : list of ndarray of shape (n_steps,) or (n_steps, n_outputs)
             One array per sample; an empty document gives an array with no rows.
         """
-        return [self._unscale(z) for z in self._outputs_per_step(X)]
+        model = self._model()
+        return [model._unscale(z) for z in model._outputs_per_step(X)]
 
 
 def _weighted_mean_and_scale(y, sample_weight, keep):

@@ -1375,6 +1375,112 @@ def test_concurrent_prediction_matches_serial(models, kind):
     assert pickle.dumps(model) == before
 
 
+class Pause:
+    """Wraps ``module.name`` so that its call number ``k`` waits until released.
+
+    Lets a test stop one thread inside a fit or a prediction at a chosen point,
+    act from another thread, and then let the first one finish: the
+    interleavings that matter, every run, with no timing left to chance.
+    """
+
+    def __init__(self, monkeypatch, module, name, k=1):
+        self.reached, self.release = threading.Event(), threading.Event()
+        real, calls = getattr(module, name), {"n": 0}
+
+        def wrapper(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == k:
+                self.reached.set()
+                assert self.release.wait(30), "the test never released the pause"
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    def run(self, call, *args, **kwargs):
+        """Start ``call`` in a thread; return once it reaches the pause."""
+        box = {}
+
+        def target():
+            try:
+                box["result"] = call(*args, **kwargs)
+            except BaseException as exc:  # re-raised by join()
+                box["error"] = exc
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        assert self.reached.wait(30), "the call never reached the pause"
+
+        def join():
+            self.release.set()
+            thread.join(30)
+            assert not thread.is_alive()
+            if "error" in box:
+                raise box["error"]
+            return box.get("result")
+
+        return join
+
+
+def text_data_with_labels(seed_train, labels):
+    X, _ = seed_train
+    return X, [labels[i % len(labels)] for i in range(len(X))]
+
+
+def test_predict_during_a_refit_uses_the_old_model_whole(monkeypatch, seed_train):
+    X, y_old = text_data_with_labels(seed_train, ["neg", "pos"])
+    _, y_new = text_data_with_labels(seed_train, ["a", "b", "c"])
+    clf = fit_quietly(small_rnn(max_iter=5), X, y_old)
+    expected, proba, pickled = clf.predict(X), clf.predict_proba(X), pickle.dumps(clf)
+    # The refit stops inside its second epoch: its classes and vocabulary exist.
+    pause = Pause(monkeypatch, _rnn, "loss_and_gradients", k=2)
+    join = pause.run(fit_quietly, clf, X, y_new)
+    np.testing.assert_array_equal(clf.predict(X), expected)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    assert pickle.dumps(clf) == pickled  # a pickle taken now is the old model
+    join()
+    assert set(clf.predict(X)) <= {"a", "b", "c"}
+    assert clf.predict_proba(X).shape == (len(X), 3)
+
+
+def test_a_refit_during_predict_does_not_mix_into_its_result(monkeypatch, seed_train):
+    X, y_old = text_data_with_labels(seed_train, ["neg", "pos"])
+    _, y_new = text_data_with_labels(seed_train, ["a", "b", "c"])
+    clf = fit_quietly(small_rnn(max_iter=5), X, y_old)
+    expected = clf.predict(X)
+    # predict stops after its weights have given logits, before reading classes_.
+    pause = Pause(monkeypatch, _rnn, "predict_logits")
+    join = pause.run(clf.predict, X)
+    monkeypatch.undo()
+    fit_quietly(clf, X, y_new)  # published while the prediction is under way
+    np.testing.assert_array_equal(join(), expected)
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_a_continued_fit_racing_a_refit_ends_with_one_whole_model(
+    monkeypatch, seed_train, how
+):
+    X, y = seed_train
+    params = {"max_iter": 3, "warm_start": how == "warm_start"}
+    clf = fit_quietly(small_rnn(**params), X, y)
+    reference = copy.deepcopy(clf)
+    method = "partial_fit" if how == "partial_fit" else "fit"
+    getattr(reference, method)(X, y)
+    pause = Pause(monkeypatch, _rnn, "loss_and_gradients")
+    join = pause.run(getattr(clf, method), X, y)
+    monkeypatch.undo()
+    # Another thread fits the same object from scratch on other documents (another
+    # vocabulary) while the first call is paused; the paused call ends last.
+    clf.set_params(warm_start=False, max_iter=2)
+    fit_quietly(clf, ["x y z w", "y z"] * 5, [0, 1] * 5)
+    join()
+    # The last call to finish published its own model, whole: the continued one.
+    assert clf.tokenizer_.vocabulary_ == reference.tokenizer_.vocabulary_
+    assert clf.input_weights_.shape[0] == clf.tokenizer_.vocabulary_size_
+    np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+    assert clf.n_iter_ == reference.n_iter_
+    assert clf.get_params() == reference.get_params()
+
+
 # ================================================================ hostile input
 def assert_probabilities(proba, n):
     assert proba.shape == (n, 2)
