@@ -15,7 +15,12 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import (
     has_fit_parameter,
 )
@@ -26,7 +31,15 @@ from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, Ragged
 from ._threads import blas_threads
 from ._tokenizer import TextTokenizer
-from ._training import PREDICT_CHUNK, DataSet, Settings, train, validation_split
+from ._training import (
+    PREDICT_CHUNK,
+    DataSet,
+    Run,
+    Settings,
+    epochs,
+    train,
+    validation_split,
+)
 from ._validation import check_fit_input, check_predict_input, check_sample_weight
 from ._warnings import warn
 
@@ -55,6 +68,25 @@ def _is_fitted_attribute(name, private):
 # validation set is too small to tell a better epoch from noise, and the samples
 # are worth more for training.
 AUTO_EARLY_STOPPING_SAMPLES = 1000
+
+
+def _interrupted(state, late=False):
+    """The message of a fit interrupted after it had something to keep."""
+    when = "as training finished" if late else f"after {epochs(state['n_iter_'])}"
+    return (
+        f"Training interrupted by the user {when}; the model keeps the weights of "
+        f"epoch {state['best_epoch_']}."
+    )
+
+
+def _same_value(a, b):
+    """Whether two parameter values are equal (arrays and odd types included)."""
+    if a is b:
+        return True
+    try:
+        return bool(np.array_equal(a, b)) if hasattr(a, "shape") else bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def shared_docs(cls):
@@ -137,6 +169,27 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = [dtype]
         return tags
 
+    def _validate_params(self):
+        """scikit-learn's parameter validation, and no bool for a number.
+
+        ``True`` is an ``int`` to Python, so ``hidden_size=True`` would pass an
+        integer constraint as 1; a bool is taken only where the constraints
+        name booleans.
+        """
+        for name, constraints in self._parameter_constraints.items():
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)) and not any(
+                c in ("boolean", "verbose") for c in constraints
+            ):
+                default = self.__dataclass_fields__[name].default
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} does not "
+                    f"take a bool ({value!r} would silently mean {int(value)}); got "
+                    f"{name}={value!r}. Pass one of the values its documentation "
+                    f"lists (the default is {name}={default!r})."
+                )
+        super()._validate_params()
+
     # ------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -171,24 +224,40 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         ``incremental`` is one epoch of ``partial_fit``; otherwise a ``fit``, which
         continues the fitted model under ``warm_start``. ``target_options`` go to
         the subclass's ``_encode_targets``. Nothing on ``self`` changes until the
-        run has succeeded; then the whole fitted state is replaced at once.
+        run has succeeded; then the whole fitted state is replaced at once, and
+        only then are the run's warnings issued (as errors, they must not throw
+        the model away). A ``KeyboardInterrupt`` after the first completed epoch
+        keeps the best weights so far (see ``Run``); before it, it propagates and
+        the estimator is as it was.
         """
         # One reading of the parameters and the fitted state for the whole call: a
         # concurrent fit or set_params cannot change them under this one.
         model = self._model()
+        if model._is_fitted() and not get_config()["skip_parameter_validation"]:
+            # scikit-learn validates partial_fit's parameters on the first call
+            # only; set_params may have changed them since.
+            model._validate_params()
         continuing = model._is_fitted() and (incremental or model.warm_start)
-        with blas_threads(model.blas_threads, model.hidden_size):
-            fitted = model._train(
-                X, y, sample_weight, continuing, incremental, target_options
-            )
-        state = model.__dict__
-        if not continuing:
-            private = _PRIVATE_FITTED + self._private_fitted
-            state = {
-                k: v for k, v in state.items() if not _is_fitted_attribute(k, private)
-            }
-        # Published in one step: a reader sees the old model or the new one.
-        self.__dict__ = {**state, **fitted}
+        outcome = {}
+        try:
+            with blas_threads(model.blas_threads, model.hidden_size):
+                model._train(
+                    X,
+                    y,
+                    sample_weight,
+                    continuing,
+                    incremental,
+                    target_options,
+                    outcome,
+                )
+            self.__dict__ = outcome["state"]  # one step: the old model or the new
+            for message, category in outcome["warnings"]:
+                warn(message, category)
+        except KeyboardInterrupt:
+            if "state" not in outcome:
+                raise  # nothing complete to keep: the estimator is as it was
+            self.__dict__ = outcome["state"]
+            warn(_interrupted(outcome["state"], late=True))
         return self
 
     def _model(self):
@@ -202,8 +271,12 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         model.__dict__ = dict(self.__dict__)
         return model
 
-    def _train(self, X, y, sample_weight, continuing, incremental, target_options):
-        """Everything a fit does but publishing: returns the new fitted attributes."""
+    def _train(
+        self, X, y, sample_weight, continuing, incremental, target_options, outcome
+    ):
+        """Everything a fit does but publishing: puts the estimator's whole new
+        state in ``outcome["state"]`` and the warnings to issue in
+        ``outcome["warnings"]``."""
         mode, samples, fitted = self._samples(
             X, y, sample_weight, continuing, target_options
         )
@@ -221,10 +294,11 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         reading = (self.max_len, self.truncation)
         sequences = None
         if continuing:
+            how = "partial_fit" if incremental else "warm_start"
             tokenizer = self.__dict__.get("tokenizer_")
-            params = self._continued_params(
-                "partial_fit" if incremental else "warm_start"
-            )
+            if tokenizer is not None:
+                self._check_tokenizer_unchanged(how)
+            params = self._continued_params(how)
             optimizer = self._make_optimizer(params, self._optimizer)
         else:
             tokenizer = None
@@ -249,22 +323,75 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             return replace(part, sequences=sequences)
 
         pooling = self._resolve_pooling(mode)
-        result = train(
-            params,
-            optimizer,
-            as_dataset(samples, sequences),
-            self._settings(pooling, len(samples), incremental),
-            rng,
-            valid=None if valid is None else as_dataset(valid),
-            first_epoch=self.n_iter_ if continuing else 0,
-            start_epoch=self.best_epoch_ if continuing and not incremental else None,
-            compete=continuing,
-        )
-        fitted.update(
-            self._fitted_state(result, len(samples), continuing, valid is not None)
-        )
+        data = as_dataset(samples, sequences)
+        valid = None if valid is None else as_dataset(valid)
+        settings = self._settings(pooling, len(samples), incremental)
+        run = Run()
+        try:
+            result = train(
+                params,
+                optimizer,
+                data,
+                settings,
+                rng,
+                valid=valid,
+                first_epoch=self.n_iter_ if continuing else 0,
+                start_epoch=self.best_epoch_
+                if continuing and not incremental
+                else None,
+                compete=continuing,
+                run=run,
+            )
+        except KeyboardInterrupt:
+            if not run.gained():
+                raise
+            result = run.finish(data, valid, settings, interrupted=True)
         fitted.update(_optimizer=optimizer, _pooling=pooling, _reading=reading)
-        return fitted
+
+        def new_state():
+            state = self.__dict__
+            if not continuing:
+                private = _PRIVATE_FITTED + self._private_fitted
+                state = {
+                    k: v
+                    for k, v in state.items()
+                    if not _is_fitted_attribute(k, private)
+                }
+            return {
+                **state,
+                **fitted,
+                **self._fitted_state(result, len(data), continuing, valid is not None),
+            }
+
+        try:
+            outcome["state"] = new_state()
+        except KeyboardInterrupt:
+            # Pure: finish it, so that completed training is kept.
+            outcome["state"] = new_state()
+            result.warnings.append((_interrupted(outcome["state"]), UserWarning))
+        outcome["warnings"] = result.warnings
+
+    def _check_tokenizer_unchanged(self, how):
+        """Refuse to continue a text model whose tokenizer parameter has changed
+        since it was fitted: the fitted vocabulary would silently stay."""
+        asked = TextTokenizer() if self.tokenizer is None else self.tokenizer
+        fitted = self.tokenizer_
+        if type(asked) is type(fitted):
+            mine, theirs = asked.get_params(deep=False), fitted.get_params(deep=False)
+            changed = [k for k in mine if not _same_value(mine[k], theirs.get(k))]
+            if not changed:
+                return
+            what = ", ".join(
+                f"{k}={mine[k]!r} (fitted: {theirs.get(k)!r})" for k in changed
+            )
+        else:
+            what = f"a {type(asked).__name__} (fitted: a {type(fitted).__name__})"
+        raise ValueError(
+            f"The tokenizer has changed since this model was fitted: {what}. "
+            f"{how} continues the fitted vocabulary and weights, so the new "
+            "tokenizer would be ignored. Set the tokenizer back, or fit a new model "
+            "(warm_start=False) to learn a new vocabulary."
+        )
 
     def _samples(self, X, y, sample_weight, continuing, target_options):
         """The checked training samples of positive weight, with their encoded
@@ -581,7 +708,7 @@ BaseTextRNN._parameter_constraints = {
         Interval(Integral, 1, None, closed="left"),
         None,
     ],
-    "dtype": [StrOptions({"float64", "float32"}), type],
+    "dtype": [StrOptions({"float64", "float32"}), type, np.dtype],
     "random_state": ["random_state"],
     "warm_start": ["boolean"],
     "verbose": ["verbose"],

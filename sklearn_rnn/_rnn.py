@@ -642,6 +642,17 @@ class SquaredError:
 
 LOSSES = {loss.name: loss for loss in (LogLoss, SquaredError)}
 
+# The matrices the L2 penalty applies to (biases are not penalized).
+_PENALIZED = WEIGHT_NAMES + ("W_emb",)
+
+
+def penalty(params, alpha, total_weight):
+    """The L2 penalty ``alpha / 2 * ||W||^2 / total_weight`` of the loss."""
+    if not alpha:
+        return 0.0
+    squares = sum(np.vdot(params[n], params[n]) for n in _PENALIZED if n in params)
+    return float(0.5 * alpha * squares / total_weight)
+
 
 def loss_and_gradients(
     params,
@@ -709,12 +720,12 @@ def loss_and_gradients(
     grads = backward(params, batch, state, dlogits, sparse=sparse)
 
     if alpha:
+        value += penalty(params, alpha, total)
         # A Python float keeps float32 weights float32.
         decay = float(alpha / total)
-        for name in WEIGHT_NAMES + ("W_emb",):
+        for name in _PENALIZED:
             if name not in params:
                 continue
-            value += 0.5 * alpha * np.vdot(params[name], params[name]) / total
             if isinstance(grads[name], RowSparseGradient):
                 grads[name].decay = decay
             else:

@@ -6,8 +6,9 @@ estimators turn their parameters into settings and the result into fitted
 attributes.
 """
 
+import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -16,7 +17,6 @@ from sklearn.model_selection import train_test_split
 from . import _rnn
 from ._optimizers import clip_gradients
 from ._sequences import pack, take
-from ._warnings import warn
 
 # Sequences run together when the validation set is evaluated: bounds memory for
 # any number of samples.
@@ -98,6 +98,9 @@ class Result:
     last epoch's otherwise. ``records`` hold one dict per epoch. ``best_loss`` is
     the lowest watched loss (validation loss, or training loss without
     validation) and ``best_score`` the validation score of the kept weights.
+    ``warnings`` are (message, category) pairs for the caller to issue once it
+    has kept the result: issued inside the run, a warning turned into an error
+    would throw the trained model away.
     """
 
     params: dict
@@ -105,6 +108,17 @@ class Result:
     best_epoch: int
     best_loss: float
     best_score: float | None
+    warnings: list = field(default_factory=list)
+
+
+# A loss this many times above its reference (see Run.limit) means the updates
+# are blowing the model up, even while the loss is still finite.
+DIVERGENCE_FACTOR = 100
+
+
+def epochs(n):
+    """``n`` epochs, in words: "1 epoch", "3 epochs"."""
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 def raise_diverged(epoch, what):
@@ -115,9 +129,14 @@ def raise_diverged(epoch, what):
     )
 
 
-def train_step(params, optimizer, batch, targets, weights, settings, rng, epoch=0):
+def train_step(
+    params, optimizer, batch, targets, weights, settings, rng, epoch=0, limit=np.inf
+):
     """One update on one packed batch: loss and gradients, clipping, the
-    optimizer's step. Returns the batch's loss (before the update) and outputs."""
+    optimizer's step. Returns the batch's loss (before the update) and outputs.
+
+    A loss that is not finite, or above ``limit``, raises the divergence error
+    before the update."""
     loss, grads, outputs = _rnn.loss_and_gradients(
         params,
         batch,
@@ -133,9 +152,19 @@ def train_step(params, optimizer, batch, targets, weights, settings, rng, epoch=
     )
     if not np.isfinite(loss):
         raise_diverged(epoch, f"the loss is {loss}")
+    if loss > limit:
+        raise_diverged(epoch, _blown_up(loss, limit))
     clip_gradients(grads, clip_value=settings.clip_value, clip_norm=settings.clip_norm)
     optimizer.step(params, grads)
     return loss, outputs
+
+
+def _blown_up(loss, limit, what="the loss"):
+    return (
+        f"{what} rose to {loss:.3g}, more than {DIVERGENCE_FACTOR} times the "
+        f"larger of its value when this call started and the loss of a constant "
+        f"model ({limit / DIVERGENCE_FACTOR:.3g})"
+    )
 
 
 class _Snapshot:
@@ -169,6 +198,14 @@ def _copy(params):
     return {name: value.copy() for name, value in params.items()}
 
 
+def _fingerprint(params):
+    """A digest of the weights' exact bits: equal only if no weight changed."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in sorted(params):
+        digest.update(np.ascontiguousarray(params[name]).data)
+    return digest.digest()
+
+
 def evaluate(params, data, settings):
     """Validation (loss, score) of ``params``: the weighted mean loss (no
     penalty) and the weighted accuracy (log loss) or R^2 (squared error)."""
@@ -178,6 +215,17 @@ def evaluate(params, data, settings):
     losses = _rnn.LOSSES[settings.loss].per_sample(logits, data.targets)
     score = _SCORES[settings.loss](logits, data.targets, data.score_weights)
     return float(np.average(losses, weights=data.weights)), score
+
+
+def constant_model_loss(data, loss, n_outputs):
+    """The loss of a model that ignores its input: the reference a diverging
+    model's loss is compared with. For the log loss, the uniform prediction
+    (``log(n_classes)``); for the squared error, predicting zero (the mean, for
+    standardized targets)."""
+    if loss == "log_loss":
+        return float(np.log(n_outputs))
+    per_sample = 0.5 * np.mean(np.square(data.targets), axis=1)
+    return float(np.average(per_sample, weights=data.weights))
 
 
 def _accuracy(logits, y, weights):
@@ -199,6 +247,86 @@ def _r2(predictions, y, weights):
 _SCORES = {"log_loss": _accuracy, "squared_error": _r2}
 
 
+class Run:
+    """A training run's progress, complete at every moment.
+
+    :func:`train` keeps it up to date epoch by epoch, so that when an interrupt
+    arrives, wherever it lands, the caller can still :meth:`finish` with the
+    epochs completed so far.
+    """
+
+    def __init__(self):
+        self.records = []
+        self.kept = None  # a _Snapshot
+        self.best_loss = np.inf
+        self.baseline = 0.0  # the loss of a constant model on the training data
+        # The divergence threshold: DIVERGENCE_FACTOR times the larger of the
+        # baseline and the loss of the call's first batch (set by that batch).
+        self.limit = np.inf
+        self.stopped = False
+        self.unchanged = False
+
+    def gained(self):
+        """Whether an interrupted run has anything to keep: a completed epoch."""
+        return bool(self.records) and self.kept is not None and self.kept.enabled
+
+    def finish(self, data, valid, settings, *, interrupted=False):
+        """The result: the kept weights (checked for a blow-up the last update may
+        have caused), the records, and the warnings to issue."""
+        params, best_epoch, score = self.kept.state
+        warnings = []
+        if interrupted:
+            warnings.append(
+                (
+                    f"Training interrupted by the user after "
+                    f"{epochs(len(self.records))}; the model keeps the weights of "
+                    f"epoch {best_epoch}.",
+                    UserWarning,
+                )
+            )
+        elif not self.stopped and not settings.incremental:
+            warnings.append(
+                (
+                    f"{settings.name} reached max_iter={settings.max_iter} epochs "
+                    "and the loss is still improving. Raise max_iter or "
+                    "learning_rate_init for a closer fit.",
+                    ConvergenceWarning,
+                )
+            )
+        if self.unchanged and not interrupted:
+            warnings.append(
+                (
+                    f"Training did not change the model in "
+                    f"{epochs(len(self.records))}: the training loss stayed at "
+                    f"{self.records[-1]['train_loss']:.6g}. The updates are too "
+                    "small to matter, or the gradients are zero. Raise "
+                    f"learning_rate_init (the learning rate was "
+                    f"{self.records[-1]['learning_rate']:g}).",
+                    ConvergenceWarning,
+                )
+            )
+        # The last update's loss is never computed during training: check the
+        # kept weights' own loss. Without validation that is one more pass over
+        # the training data; with it, the validation loss is known already.
+        if valid is None:
+            kept_loss = evaluate(params, data, settings)[0]
+            if self.records and settings.incremental:
+                total = len(data) if data.weights is None else data.weights.sum()
+                self.records[-1]["train_loss"] = kept_loss + _rnn.penalty(
+                    params, settings.alpha, total
+                )
+        else:
+            kept_loss = self.best_loss
+        if not np.isfinite(kept_loss):
+            raise_diverged(best_epoch, f"the loss of the final weights is {kept_loss}")
+        if kept_loss > self.limit:
+            raise_diverged(
+                best_epoch,
+                _blown_up(kept_loss, self.limit, "the loss of the final weights"),
+            )
+        return Result(params, self.records, best_epoch, self.best_loss, score, warnings)
+
+
 def train(
     params,
     optimizer,
@@ -210,6 +338,7 @@ def train(
     first_epoch=0,
     start_epoch=None,
     compete=False,
+    run=None,
 ):
     """Train ``params`` (updated in place) and return a :class:`Result`.
 
@@ -217,76 +346,73 @@ def train(
     whose weights ``params`` hold on entry (default ``first_epoch``). With
     ``valid`` and ``compete``, the incoming weights compete with the new epochs
     for the lowest validation loss, so continuing a model never makes it worse.
+
+    ``run`` (a :class:`Run`) receives the progress as it is made: a caller that
+    catches an interrupt can still finish it. A loss that becomes non-finite or
+    rises more than ``DIVERGENCE_FACTOR`` times above its reference raises the
+    divergence error.
     """
+    run = Run() if run is None else run
     n_epochs = 1 if settings.incremental else settings.max_iter
-    best_loss, best_score = np.inf, None
+    best_score = None
     if valid is not None and compete:
-        best_loss, best_score = evaluate(params, valid, settings)
+        run.best_loss, best_score = evaluate(params, valid, settings)
     start = first_epoch if start_epoch is None else start_epoch
-    kept = _Snapshot(params, start, best_score, enabled=not settings.incremental)
-    records = []
+    run.kept = _Snapshot(params, start, best_score, enabled=not settings.incremental)
+    run.baseline = constant_model_loss(data, settings.loss, params["b_y"].shape[0])
+    fingerprint = _fingerprint(params)
     no_improvement = 0
     cache = {}
     start_time = time.perf_counter()
-    stopped = False
-    try:
-        for epoch in range(1, n_epochs + 1):
-            number = first_epoch + epoch
-            epoch_start = time.perf_counter()
-            record = {"epoch": number, "learning_rate": optimizer.learning_rate}
-            record.update(
-                _run_epoch(params, optimizer, data, settings, rng, number, cache)
-            )
-            if valid is None:
-                value = record["train_loss"]
-                kept.take(params, number)
-            else:
-                value, score = evaluate(params, valid, settings)
-                record["valid_loss"], record["valid_score"] = value, score
-                record["best"] = bool(value < best_loss)
-                if record["best"]:
-                    kept.take(params, number, score)
-            improved = value < best_loss - settings.tol
-            best_loss = min(best_loss, value)
-            record["seconds"] = time.perf_counter() - epoch_start
-            records.append(record)
-
-            no_improvement = 0 if improved else no_improvement + 1
-            stopped = (
-                not settings.incremental and no_improvement >= settings.n_iter_no_change
-            )
-            _report(settings, record, epoch, n_epochs, start_time, stopped, valid)
-            if stopped:
-                break
-            if settings.schedule is not None and not settings.incremental:
-                settings.schedule.observe(improved)
-                settings.schedule.adjust(optimizer)
-    except KeyboardInterrupt:
-        if settings.incremental or not records:
-            raise  # nothing gained: the caller restores the previous state
-        warn(
-            f"Training interrupted by the user after {len(records)} epochs; the "
-            f"model keeps the weights of epoch {kept.state[1]}."
+    for epoch in range(1, n_epochs + 1):
+        number = first_epoch + epoch
+        epoch_start = time.perf_counter()
+        record = {"epoch": number, "learning_rate": optimizer.learning_rate}
+        record.update(
+            _run_epoch(params, optimizer, data, settings, rng, number, cache, run)
         )
-        stopped = True
-    if not stopped and not settings.incremental:
-        warn(
-            f"{settings.name} reached max_iter={settings.max_iter} epochs and "
-            "the loss is still improving. Raise max_iter or learning_rate_init for "
-            "a closer fit.",
-            ConvergenceWarning,
+        if valid is None:
+            value = record["train_loss"]
+        else:
+            value, score = evaluate(params, valid, settings)
+            record["valid_loss"], record["valid_score"] = value, score
+            record["best"] = bool(value < run.best_loss)
+        record["seconds"] = time.perf_counter() - epoch_start
+        improved = value < run.best_loss - settings.tol
+        # The record first: an interrupt between the two lines leaves the
+        # previous epoch's weights kept, which the run then reports as kept.
+        run.records.append(record)
+        if valid is None:
+            run.kept.take(params, number)
+        elif record["best"]:
+            run.kept.take(params, number, score)
+        run.best_loss = min(run.best_loss, value)
+
+        no_improvement = 0 if improved else no_improvement + 1
+        run.stopped = (
+            not settings.incremental and no_improvement >= settings.n_iter_no_change
         )
-    kept_params, best_epoch, kept_score = kept.state
-    if not kept.enabled:
-        kept_params, best_epoch = params, first_epoch + len(records)
-    return Result(kept_params, records, best_epoch, best_loss, kept_score)
+        _report(settings, record, epoch, n_epochs, start_time, run.stopped, valid)
+        if run.stopped:
+            break
+        if settings.schedule is not None and not settings.incremental:
+            settings.schedule.observe(improved)
+            settings.schedule.adjust(optimizer)
+    losses = [r["train_loss"] for r in run.records]
+    run.unchanged = _fingerprint(params) == fingerprint or (
+        len(losses) > 1 and max(losses) - min(losses) <= 1e-12 * max(losses)
+    )
+    if not run.kept.enabled:
+        run.kept.state = (params, first_epoch + len(run.records), None)
+    return run.finish(data, valid, settings)
 
 
-def _run_epoch(params, optimizer, data, settings, rng, epoch, cache):
+def _run_epoch(params, optimizer, data, settings, rng, epoch, cache, run):
     """One pass over the training data; returns the epoch's record entries: the
     mean training loss, and for classification the running accuracy.
 
     ``cache`` keeps the packed batch of full-batch training between epochs.
+    ``run`` holds the divergence threshold, which the call's first batch sets.
     """
     values, offsets = data.sequences
     targets, weights = data.targets, data.weights
@@ -309,7 +435,11 @@ def _run_epoch(params, optimizer, data, settings, rng, epoch, cache):
             settings,
             rng,
             epoch,
+            run.limit,
         )
+        if run.limit == np.inf:
+            # The call's first batch sets the reference of the divergence check.
+            run.limit = DIVERGENCE_FACTOR * max(loss, run.baseline)
         epoch_loss += loss * len(idx)
         if classify:
             n_correct += int((outputs.argmax(axis=1) == targets[idx]).sum())

@@ -164,6 +164,74 @@ def test_invalid_parameters_are_rejected(estimator, params, match):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"learning_rate_init": -0.01}, "learning_rate_init"),
+        ({"clip_norm": -1}, "clip_norm"),
+        ({"max_len": 0}, "max_len"),
+        ({"batch_size": -5}, "batch_size"),
+        ({"pooling": "bogus"}, "pooling"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"hidden_size": True}, "'hidden_size' parameter .* does not take a bool"),
+    ],
+)
+def test_partial_fit_on_a_fitted_model_validates_parameters_set_since(
+    estimator, params, match, seed_train
+):
+    """scikit-learn validates partial_fit's parameters on the first call only; a
+    parameter set_params changed since must not train in the wrong direction."""
+    X, y = seed_train[0][:8], targets_for(estimator, seed_train[1][:8])
+    model = partial_fit(small_rnn(estimator), X, y)
+    model.set_params(**params)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=match):
+        partial_fit(model, X, y)
+    assert_same_state(before, snapshot(model))
+
+
+@pytest.mark.parametrize("name", ["hidden_size", "max_iter", "batch_size", "max_len"])
+def test_a_bool_is_not_taken_for_a_number(name):
+    with pytest.raises(ValueError) as excinfo:
+        small_rnn(**{name: True}).fit(DOCS4, Y4)
+    assert_clear_error(
+        excinfo, f"The '{name}' parameter", "does not take a bool", "would silently"
+    )
+
+
+def test_dtype_takes_numpy_dtype_objects(seed_train):
+    model = fit_quietly(small_rnn(max_iter=2, dtype=np.dtype("float32")), *seed_train)
+    assert model.recurrent_weights_.dtype == np.float32
+    assert clone(model).get_params()["dtype"] == np.dtype("float32")
+
+
+def test_warm_start_refuses_a_changed_tokenizer(seed_train):
+    """Continuing keeps the fitted vocabulary: a new tokenizer would be ignored."""
+    X, y = seed_train
+    model = fit_quietly(small_rnn(max_iter=2, warm_start=True), X, y)
+    for changed in (TextTokenizer(min_df=2), TextTokenizer(n_buckets=64)):
+        model.set_params(tokenizer=changed)
+        before = snapshot(model)
+        for call in (model.fit, model.partial_fit):
+            with pytest.raises(ValueError) as excinfo:
+                call(X, y)
+            assert_clear_error(
+                excinfo,
+                "tokenizer has changed since this model was fitted",
+                "fit a new model (warm_start=False)",
+            )
+            assert_same_state(before, snapshot(model))
+    # The same tokenizer, given explicitly, is no change.
+    model.set_params(tokenizer=TextTokenizer())
+    fit_quietly(model, X, y)
+    assert model.n_iter_ == 4
+    # A fresh fit learns the new vocabulary.
+    model.set_params(tokenizer=TextTokenizer(min_df=2), warm_start=False)
+    fit_quietly(model, X, y)
+    assert model.tokenizer_.min_df == 2
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
 def test_clone_gives_unfitted_estimator_with_equal_params(estimator):
     model = small_rnn(estimator, tokenizer=TextTokenizer(min_df=2), max_iter=17)
     model.fit(["good", "bad", "good day", "bad day"], targets_for(estimator, Y4))
@@ -822,7 +890,13 @@ def test_partial_fit_continues_a_fitted_model(fitted_text, seed_train):
     # Continues smoothly: one more full-batch epoch of the same training.
     assert clf.loss_curve_[-1] < curve[-1]
     one_more = fit_quietly(small_rnn(max_iter=n_iter + 1, pooling="auto"), *seed_train)
-    np.testing.assert_allclose(clf.loss_curve_, one_more.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(
+        clf.loss_curve_[:-1], one_more.loss_curve_[:-1], rtol=1e-10
+    )
+    # partial_fit records the loss of the weights it keeps, after its update: the
+    # loss a full-batch fit computes at the start of the following epoch.
+    two_more = fit_quietly(small_rnn(max_iter=n_iter + 2, pooling="auto"), *seed_train)
+    np.testing.assert_allclose(clf.loss_curve_[-1], two_more.loss_curve_[-1], rtol=1e-9)
     for attr in WEIGHT_ATTRIBUTES:
         np.testing.assert_allclose(
             getattr(clf, attr), getattr(one_more, attr), rtol=1e-9, atol=1e-12

@@ -8,6 +8,7 @@ lines, the plateau schedule, the convergence warning, interrupts. How the
 estimators publish a run's result (warm start, atomic failure) is in test_base.py.
 """
 
+import copy
 import re
 import warnings
 
@@ -16,9 +17,12 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 
+import sklearn_rnn._base as base_module
+import sklearn_rnn._training as training_module
 from conftest import (
     ES_PARAMS,
     WEIGHT_ATTRIBUTES,
+    assert_same_state,
     assert_same_weights,
     fit_quietly,
     ignore_convergence,
@@ -31,6 +35,7 @@ from sklearn_rnn._optimizers import SGD, Adam, Plateau
 from sklearn_rnn._sequences import Ragged
 from sklearn_rnn._training import (
     DataSet,
+    Run,
     Settings,
     _epoch_batches,
     evaluate,
@@ -86,15 +91,18 @@ def split(noisy_numeric):
 @pytest.mark.parametrize("first_epoch", [0, 7])
 def test_train_without_validation_ends_with_the_last_epoch(split, first_epoch):
     params, optimizer, rng = start()
-    with pytest.warns(ConvergenceWarning, match="The estimator reached max_iter=5"):
-        result = train(
-            params,
-            optimizer,
-            split[0],
-            settings(max_iter=5),
-            rng,
-            first_epoch=first_epoch,
-        )
+    result = train(
+        params,
+        optimizer,
+        split[0],
+        settings(max_iter=5),
+        rng,
+        first_epoch=first_epoch,
+    )
+    # Warnings are the caller's to issue, once it has kept the result.
+    ((message, category),) = result.warnings
+    assert category is ConvergenceWarning
+    assert message.startswith("The estimator reached max_iter=5")
     epochs = list(range(first_epoch + 1, first_epoch + 6))
     assert [r["epoch"] for r in result.records] == epochs
     for record in result.records:
@@ -175,18 +183,18 @@ def test_competing_incoming_weights_are_kept_when_no_epoch_beats_them(split):
     first = train(params, optimizer, split[0], settings(), rng, valid=split[1])
     incoming = {name: value.copy() for name, value in first.params.items()}
     more = settings(max_iter=5)
-    with pytest.warns(ConvergenceWarning):
-        result = train(
-            incoming,
-            optimizer,
-            split[0],
-            more,
-            rng,
-            valid=split[1],
-            first_epoch=len(first.records),
-            start_epoch=first.best_epoch,
-            compete=True,
-        )
+    result = train(
+        incoming,
+        optimizer,
+        split[0],
+        more,
+        rng,
+        valid=split[1],
+        first_epoch=len(first.records),
+        start_epoch=first.best_epoch,
+        compete=True,
+    )
+    assert [category for _, category in result.warnings] == [ConvergenceWarning]
     # The incoming weights had the lowest validation loss; 5 more epochs from
     # them (overfitting further) do not beat it, so they stay.
     assert not any(r["best"] for r in result.records)
@@ -551,3 +559,115 @@ def test_interrupt_with_early_stopping_keeps_the_best_epoch(
     assert clf.best_validation_score_ == es_model.best_validation_score_
     assert clf.validation_loss_curve_ == es_model.validation_loss_curve_[:completed]
     assert_same_weights(clf, es_model)
+
+
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_a_blow_up_with_a_finite_loss_raises_and_keeps_the_model(
+    fitted_text, seed_train, seed_test, how
+):
+    """A huge learning rate can wreck a fitted model while its loss stays finite:
+    the loss rising far above where the call started is divergence too."""
+    clf = copy.deepcopy(fitted_text)
+    clf.set_params(learning_rate_init=1e6, warm_start=how == "warm_start")
+    before, proba = copy.deepcopy(vars(clf)), clf.predict_proba(seed_test[0])
+    with pytest.raises(ValueError, match="diverged at epoch") as excinfo:
+        (clf.fit if how == "warm_start" else clf.partial_fit)(*seed_train)
+    message = str(excinfo.value)
+    assert re.search(
+        r"the loss (rose to \S+, more than 100 times|of the final)", message
+    )
+    assert "Lower learning_rate_init" in message
+    assert "left as it was before this call" in message
+    assert_same_state(before, vars(clf))
+    np.testing.assert_array_equal(clf.predict_proba(seed_test[0]), proba)
+
+
+def test_a_last_update_that_blows_up_is_caught_from_the_kept_weights(split):
+    """The last update's loss is never computed during training (one full batch:
+    one update); the kept weights' own loss is checked."""
+    params, _, rng = start()
+    optimizer = SGD(params, learning_rate=1e4)
+    run = settings(clip_norm=None, batch_size=60, incremental=True)
+    with pytest.raises(ValueError, match="diverged at epoch 1: the loss of the final"):
+        train(params, optimizer, split[0], run, rng)
+
+
+def test_a_learning_rate_too_small_to_change_anything_warns(seed_train):
+    clf = small_rnn(learning_rate_init=1e-300)
+    with pytest.warns(ConvergenceWarning) as record:
+        clf.fit(*seed_train)
+    (message,) = [str(w.message) for w in record]
+    assert message.startswith(
+        f"Training did not change the model in {clf.n_iter_} epochs: the training "
+        "loss stayed at"
+    )
+    assert "Raise learning_rate_init (the learning rate was 1e-300)" in message
+
+
+def test_warnings_as_errors_keep_the_trained_model(seed_train):
+    """A warning turned into an error is raised after the model is published: the
+    training it reports on is not thrown away."""
+    clf = small_rnn(max_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ConvergenceWarning, match="max_iter=3"):
+            clf.fit(*seed_train)
+    assert clf.n_iter_ == 3
+    assert_same_weights(clf, fit_quietly(small_rnn(max_iter=3), *seed_train))
+
+
+def test_an_interrupt_under_warnings_as_errors_keeps_what_it_says(
+    seed_train, monkeypatch
+):
+    interrupt_on_call(monkeypatch, 4)
+    clf = small_rnn(max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="keeps the weights of epoch 3"):
+            no_escape(clf.fit, *seed_train)
+    assert clf.n_iter_ == clf.best_epoch_ == 3
+    monkeypatch.undo()
+    assert_same_weights(clf, fit_quietly(small_rnn(max_iter=3), *seed_train))
+
+
+def interrupt_once(monkeypatch, owner, name, k=1):
+    """Make the k-th call of ``owner.name`` raise KeyboardInterrupt instead."""
+    real, calls = getattr(owner, name), {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == k:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+
+
+@ignore_convergence  # the run had reached max_iter when interrupted
+@pytest.mark.parametrize(
+    "owner, name, k",
+    [
+        # After the last epoch, inside train: the weights' fingerprint, the
+        # result's final check.
+        (training_module, "_fingerprint", 2),
+        (Run, "finish", 1),
+        # In the estimator, building the fitted state and issuing the warning.
+        (base_module.BaseTextRNN, "_fitted_state", 1),
+        (base_module, "warn", 1),
+    ],
+)
+def test_an_interrupt_after_the_last_epoch_keeps_the_training(
+    seed_train, monkeypatch, owner, name, k
+):
+    expected = fit_quietly(small_rnn(max_iter=3), *seed_train)
+    interrupt_once(monkeypatch, owner, name, k)
+    clf = small_rnn(max_iter=3)
+    with pytest.warns(UserWarning, match="interrupted by the user") as record:
+        no_escape(clf.fit, *seed_train)
+    messages = [str(w.message) for w in record if "interrupted" in str(w.message)]
+    assert messages and all(
+        m.endswith("the model keeps the weights of epoch 3.") for m in messages
+    )
+    assert clf.n_iter_ == clf.best_epoch_ == 3
+    assert_same_weights(clf, expected)
+    assert clf.loss_curve_ == expected.loss_curve_
