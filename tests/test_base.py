@@ -15,6 +15,7 @@ path is tested here.
 import copy
 import pickle
 import threading
+import warnings
 
 import joblib
 import numpy as np
@@ -32,6 +33,7 @@ from sklearn.preprocessing import FunctionTransformer
 from threadpoolctl import threadpool_limits
 
 import sklearn_rnn._base as base_module
+import sklearn_rnn._training as training_module
 from conftest import (
     DOCUMENT,
     ES_PARAMS,
@@ -1649,6 +1651,167 @@ def test_numeric_model_on_any_array(numeric_3d_model, X):
             "fitted on numeric",
         )
     assert pickle.dumps(model) == before
+
+
+# Parameter values set between calls: valid ones, and the ones scikit-learn's
+# partial_fit would not validate again (wrong sign, zero, a bool, unknown names).
+PARAMETER_CHANGES = st.sampled_from(
+    [
+        ("learning_rate_init", 0.05),
+        ("learning_rate_init", -0.01),
+        ("learning_rate_init", 1e6),
+        ("clip_norm", None),
+        ("clip_norm", -1),
+        ("max_len", 2),
+        ("max_len", 0),
+        ("batch_size", 3),
+        ("batch_size", -5),
+        ("pooling", "max"),
+        ("pooling", "bogus"),
+        ("dropout", 0.3),
+        ("dropout", 1.0),
+        ("hidden_size", 6),
+        ("hidden_size", True),
+        ("dtype", "float32"),
+        ("solver", "sgd"),
+        ("alpha", -1.0),
+        ("max_iter", 2),
+        ("max_iter", 0),
+        ("warm_start", True),
+        ("warm_start", False),
+        ("tokenizer", TextTokenizer(min_df=2)),
+        ("tokenizer", None),
+    ]
+)
+CALLS = st.sampled_from(["fit", "partial_fit", "predict_proba"])
+
+
+def assert_whole_model(model, X):
+    """A fitted model whose attributes agree with each other, and that predicts."""
+    assert model.n_iter_ == len(model.loss_curve_) == len(model.history_)
+    assert 0 <= model.best_epoch_ <= model.n_iter_
+    n_inputs = model.tokenizer_.vocabulary_size_ if model.input_mode_ == "text" else 1
+    assert model.n_step_features_ == n_inputs
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)  # float32 too
+
+
+@HYPOTHESIS
+@given(steps=st.lists(st.tuples(PARAMETER_CHANGES, CALLS), min_size=1, max_size=5))
+def test_any_parameters_set_between_calls(seed_train, steps):
+    """Each call validates what set_params changed: it ends in a whole model, or
+    raises a ValueError that names the parameter and leaves the model as it was."""
+    X, y = seed_train[0][:12], seed_train[1][:12]
+    model = small_rnn(max_iter=2)
+    for (name, value), call in steps:
+        model.set_params(**{name: value})
+        before = snapshot(model)
+        try:
+            if call == "partial_fit":
+                partial_fit(model, X, y)
+            else:
+                getattr(model, call)(*((X, y) if call == "fit" else (X,)))
+        except ValueError as exc:  # InvalidParameterError and NotFittedError too
+            assert_same_state(before, snapshot(model))
+            assert_clear_error(
+                pytest.ExceptionInfo.from_exception(exc),
+                "The '[a-z_]+' parameter",  # this one, or one set before
+                "not fitted",
+                "diverged",
+                "has changed since",
+                "fitted model has",
+            )
+        else:
+            assert_whole_model(model, X)
+
+
+# Where an interrupt can land in a fit: inside an epoch, between epochs, in the
+# checks after the last one, while the result is published and reported.
+INTERRUPT_POINTS = st.sampled_from(
+    [
+        (_rnn, "loss_and_gradients"),
+        (_rnn, "predict_logits"),
+        (training_module, "_fingerprint"),
+        (training_module, "_report"),
+        (training_module.Run, "finish"),
+        (base_module.BaseTextRNN, "_fitted_state"),
+        (base_module.BaseTextRNN, "_sequences"),
+        (base_module, "warn"),
+    ]
+)
+
+
+@HYPOTHESIS
+@given(
+    point=INTERRUPT_POINTS,
+    k=st.integers(1, 6),
+    call=st.sampled_from(["fit", "warm_start", "partial_fit"]),
+    early_stopping=st.booleans(),
+)
+def test_an_interrupt_anywhere_loses_nothing_and_tears_nothing(
+    fitted_text, seed_train, point, k, call, early_stopping
+):
+    """Wherever a KeyboardInterrupt lands, either it propagates and the estimator
+    is as it was, or the call returns a whole model with a warning saying which
+    epoch's weights it kept."""
+    X, y = seed_train
+    model = copy.deepcopy(fitted_text)
+    model.set_params(
+        max_iter=4,
+        warm_start=call == "warm_start",
+        early_stopping=early_stopping,
+        validation_fraction=0.3,
+        verbose=False,
+    )
+    before = snapshot(model)
+    owner, name = point
+    real, calls = getattr(owner, name), {"n": 0}
+
+    def interrupting(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == k:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings(record=True):
+        mp.setattr(owner, name, interrupting)
+        warnings.simplefilter("always")
+        try:
+            (model.partial_fit if call == "partial_fit" else model.fit)(X, y)
+        except KeyboardInterrupt:
+            assert_same_state(before, snapshot(model))
+            return
+    assert_whole_model(model, X)
+    if calls["n"] >= k:  # it was interrupted, and kept what it had
+        assert model.n_iter_ > before["n_iter_"] or call == "fit"
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(k=st.integers(1, 4), where=st.sampled_from(["fit", "predict"]))
+def test_threads_refitting_while_others_predict(seed_train, k, where):
+    """Predictions made while another thread refits (or a refit published while
+    one predicts) come wholly from the old model or wholly from the new one."""
+    X, y_old = text_data_with_labels(seed_train, ["neg", "pos"])
+    _, y_new = text_data_with_labels(seed_train, ["a", "b", "c"])
+    clf = fit_quietly(small_rnn(max_iter=5), X, y_old)
+    old = clf.predict(X)
+    new = fit_quietly(small_rnn(max_iter=5), X, y_new).predict(X)
+    with pytest.MonkeyPatch.context() as mp:
+        if where == "fit":
+            pause = Pause(mp, _rnn, "loss_and_gradients", k=k)
+            join = pause.run(fit_quietly, clf, X, y_new)
+            during = [clf.predict(X) for _ in range(k)]
+            join()
+        else:
+            pause = Pause(mp, _rnn, "predict_logits")
+            joins = [pause.run(clf.predict, X)]
+            mp.undo()
+            fit_quietly(clf, X, y_new)
+            during = [join() for join in joins]
+    for prediction in during:
+        assert np.array_equal(prediction, old) or np.array_equal(prediction, new)
+    np.testing.assert_array_equal(clf.predict(X), new)
 
 
 # ================================================================ tooling
