@@ -647,9 +647,9 @@ def interrupt_once(monkeypatch, owner, name, k=1):
 @pytest.mark.parametrize(
     "owner, name, k",
     [
-        # After the last epoch, inside train: the weights' fingerprint, the
+        # After the last epoch, inside train: the last progress report, the
         # result's final check.
-        (training_module, "_fingerprint", 2),
+        (training_module, "_report", 3),
         (Run, "finish", 1),
         # In the estimator, building the fitted state and issuing the warning.
         (base_module.BaseTextRNN, "_fitted_state", 1),
