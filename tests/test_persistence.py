@@ -3,15 +3,25 @@ in this process and in a fresh one; pickles carry the package version and warn
 when another version loads them; skops files trust only this package's classes.
 
 The fresh-process checks share one interpreter, started once for the module.
+``load_skops`` refuses files whose types or values cannot be trusted: each test
+builds such a file the way an attacker would, by editing a genuine model.
 """
 
+import io
 import json
 import pickle
+import sys
 import warnings
+import zipfile
 
 import joblib
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 import sklearn_rnn
 import sklearn_rnn._persistence as persistence
@@ -234,3 +244,296 @@ def test_skops_trusted_types_name_real_classes():
         module, _, qualname = name.rpartition(".")
         assert module.startswith("sklearn_rnn.")
         assert isinstance(getattr(importlib.import_module(module), qualname), type)
+
+
+# ------------------------------------------------------------- load_skops
+TINY = {"hidden_size": 4, "max_iter": 2, "random_state": 0}
+CATASTROPHIC = r"(a+)+$"  # a second on a 24-letter word, twice that per letter more
+
+
+class WordLengths(BaseEstimator):
+    """A tokenizer of the user's own: fit, transform_ragged and vocabulary_size_."""
+
+    def fit(self, X, y=None):
+        self.vocabulary_size_ = 10
+        return self
+
+    def transform_ragged(self, X):
+        ids = [min(len(word), 9) for doc in X for word in doc.split()]
+        lengths = [len(doc.split()) for doc in X]
+        return np.array(ids), np.concatenate([[0], np.cumsum(lengths)])
+
+
+def tiny_fit(X, y, estimator=TextRNNClassifier, **params):
+    return fit_quietly(estimator(**TINY, **params), X, y)
+
+
+def dump(sio, model, tmp_path):
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    return path
+
+
+def passes_the_type_check(sio, path):
+    """What the README used to recommend: trust the file if its types are ours."""
+    return set(sio.get_untrusted_types(file=path)) <= set(
+        sklearn_rnn.SKOPS_TRUSTED_TYPES
+    )
+
+
+def test_load_skops_refuses_a_catastrophic_token_pattern_unless_allowed(
+    seed_train, tmp_path
+):
+    sio = pytest.importorskip("skops.io")
+    model = tiny_fit(*seed_train)
+    model.tokenizer_.set_params(token_pattern=CATASTROPHIC)
+    model.set_params(tokenizer=TextTokenizer(token_pattern=CATASTROPHIC))
+    path = dump(sio, model, tmp_path)
+    assert passes_the_type_check(sio, path)  # types alone do not catch it
+
+    with pytest.raises(sklearn_rnn.UntrustedModelError) as excinfo:
+        sklearn_rnn.load_skops(path)
+    message = str(excinfo.value)
+    assert "model.tokenizer_.token_pattern" in message
+    assert "model.tokenizer.token_pattern" in message
+    assert f"allowed_token_patterns=[{CATASTROPHIC!r}]" in message
+    assert len(excinfo.value.problems) == 2
+
+    loaded = sklearn_rnn.load_skops(path, allowed_token_patterns=[CATASTROPHIC])
+    assert loaded.tokenizer_.token_pattern == CATASTROPHIC
+    assert loaded.tokenizer_.vocabulary_ == model.tokenizer_.vocabulary_
+
+
+LOAD_CASES = {
+    "text": ("text", TextRNNClassifier, {}),
+    "hashing": ("text", TextRNNClassifier, {"tokenizer": TextTokenizer(n_buckets=64)}),
+    "embedding+sgd": (
+        "text",
+        TextRNNClassifier,
+        {"embedding_size": 3, "solver": "sgd"},
+    ),
+    "stop words+accents": (
+        "text",
+        TextRNNClassifier,
+        {"tokenizer": TextTokenizer(stop_words=["the"], strip_accents="unicode")},
+    ),
+    "numeric float32": ("numeric", TextRNNClassifier, {"dtype": "float32"}),
+    "text regressor": ("text", TextRNNRegressor, {}),
+    "numeric regressor, 2 targets": ("numeric", TextRNNRegressor, {}),
+}
+
+
+@pytest.mark.parametrize("case", LOAD_CASES)
+def test_load_skops_loads_genuine_models_unchanged(
+    case, seed_train, numeric_3d, tmp_path
+):
+    sio = pytest.importorskip("skops.io")
+    kind, estimator, params = LOAD_CASES[case]
+    X, y = seed_train if kind == "text" else numeric_3d
+    y = np.asarray(y, dtype=float) if estimator is TextRNNRegressor else y
+    if case.endswith("2 targets"):
+        y = np.column_stack([y, -y])
+    model = tiny_fit(X, y, estimator, **params)
+    path = dump(sio, model, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = sklearn_rnn.load_skops(path)
+        with open(path, "rb") as file:
+            from_file = sklearn_rnn.load_skops(file)
+    for restored in (loaded, from_file):
+        assert type(restored) is type(model)
+        np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+        assert_same_state(snapshot(model), vars(restored))
+
+
+def test_load_skops_loads_an_unfitted_model_and_a_pipeline(seed_train, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    unfitted = TextRNNClassifier(tokenizer=TextTokenizer(min_df=2), hidden_size=4)
+    loaded = sklearn_rnn.load_skops(dump(sio, unfitted, tmp_path))
+    assert loaded.get_params()["tokenizer__min_df"] == 2
+
+    X, y = seed_train
+    pipe = make_pipeline(TextRNNClassifier(**TINY), LogisticRegression())
+    fit_quietly(pipe, X, y)
+    loaded = sklearn_rnn.load_skops(dump(sio, pipe, tmp_path))
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+
+
+def test_load_skops_checks_tokenizers_inside_pipelines(seed_train, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X, y = seed_train
+    pipe = make_pipeline(TextRNNClassifier(**TINY), LogisticRegression())
+    fit_quietly(pipe, X, y)
+    pipe[0].tokenizer_.token_pattern = r"(\w+)*x"
+    with pytest.raises(sklearn_rnn.UntrustedModelError, match="token_pattern"):
+        sklearn_rnn.load_skops(dump(sio, pipe, tmp_path))
+    # scikit-learn's vectorizers, which skops trusts by default, are checked too.
+    vectorizer = make_pipeline(CountVectorizer(token_pattern=r"(a|aa)+$"))
+    path = dump(sio, vectorizer, tmp_path)
+    assert sio.get_untrusted_types(file=path) == []
+    with pytest.raises(sklearn_rnn.UntrustedModelError) as excinfo:
+        sklearn_rnn.load_skops(path)
+    assert excinfo.value.problems[0].startswith("model.steps[0][1].token_pattern")
+
+
+@pytest.mark.parametrize("kind", ["custom tokenizer", "function"])
+def test_load_skops_refuses_types_outside_the_trusted_list(kind, seed_train, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    if kind == "custom tokenizer":
+        model = tiny_fit(*seed_train, tokenizer=WordLengths())
+        expected = f"{__name__}.WordLengths"
+    else:
+        model = FunctionTransformer(func=len)
+        expected = "builtins.len"
+    with pytest.raises(sklearn_rnn.UntrustedModelError) as excinfo:
+        sklearn_rnn.load_skops(dump(sio, model, tmp_path))
+    assert excinfo.value.problems == [expected]
+    assert expected in str(excinfo.value)
+    assert "skops.io.load" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("function", [str, np.negative], ids=["type", "ufunc"])
+def test_load_skops_refuses_callables_that_skops_trusts(function, seed_train, tmp_path):
+    # skops loads Python's built-in types and NumPy's ufuncs without asking.
+    sio = pytest.importorskip("skops.io")
+    model = tiny_fit(*seed_train)
+    model.tokenizer_.set_params(strip_accents=function)
+    path = dump(sio, model, tmp_path)
+    assert passes_the_type_check(sio, path)
+    with pytest.raises(sklearn_rnn.UntrustedModelError) as excinfo:
+        sklearn_rnn.load_skops(path)
+    assert excinfo.value.problems[0].startswith("model.tokenizer_.strip_accents is a")
+    assert "callable" in str(excinfo.value)
+
+
+def _set(obj, attr, value):
+    setattr(obj, attr, value)
+
+
+def _swap_two_ids(model):
+    vocabulary = model.tokenizer_.vocabulary_
+    first, second = list(vocabulary)[:2]
+    vocabulary[first], vocabulary[second] = vocabulary[second], vocabulary[first]
+
+
+# Each edit of a fitted text classifier, and the attribute the refusal must name.
+TAMPERING = {
+    "vocabulary id out of range": (
+        lambda m: m.tokenizer_.vocabulary_.update(good=10**6),
+        "model.tokenizer_.vocabulary_['good']",
+    ),
+    "ids of two tokens swapped": (_swap_two_ids, "model.tokenizer_.vocabulary_["),
+    "token that is not a str": (
+        lambda m: m.tokenizer_.tokens_.__setitem__(3, 7),
+        "model.tokenizer_.tokens_",
+    ),
+    "vocabulary size": (
+        lambda m: _set(m.tokenizer_, "vocabulary_size_", 10**9),
+        "model.tokenizer_.tokens_",
+    ),
+    "invalid parameter": (
+        lambda m: _set(m.tokenizer_, "analyzer", "sentence"),
+        "model.tokenizer_ has an invalid parameter",
+    ),
+    "weights of another shape": (
+        lambda m: _set(m, "recurrent_weights_", np.zeros((5, 5))),
+        "model has weights whose shapes disagree",
+    ),
+    "fewer rows than ids": (
+        lambda m: _set(m, "input_weights_", m.input_weights_[:3]),
+        "model.n_step_features_",
+    ),
+    "NaN weights": (
+        lambda m: m.output_bias_.__setitem__(0, np.nan),
+        "model.output_bias_",
+    ),
+    "integer weights": (
+        lambda m: _set(m, "hidden_bias_", np.zeros(4, dtype=np.int64)),
+        "model.hidden_bias_",
+    ),
+    "classes": (
+        lambda m: _set(m, "classes_", np.array([0, 1, 2])),
+        "model.classes_",
+    ),
+    "pooling": (lambda m: _set(m, "_pooling", "median"), "model._pooling"),
+    "optimizer state": (
+        lambda m: _set(m._optimizer._m, "flat", np.zeros(3)),
+        "model._optimizer",
+    ),
+    "another class's attribute": (
+        lambda m: _set(m, "_loss", "squared_error"),
+        "model._loss stands in for",
+    ),
+    "a method replaced": (
+        lambda m: _set(m.tokenizer_, "_transform_documents", np.negative),
+        "model.tokenizer_._transform_documents stands in for",
+    ),
+    "tokenizer_ of another kind": (
+        lambda m: _set(m, "tokenizer_", CountVectorizer()),
+        "model.tokenizer_ is a CountVectorizer",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TAMPERING)
+def test_load_skops_refuses_inconsistent_values(case, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    tamper, named = TAMPERING[case]
+    model = tiny_fit(["good", "not good", "bad", "not bad"], [1, 0, 0, 1])
+    tamper(model)
+    path = dump(sio, model, tmp_path)
+    assert passes_the_type_check(sio, path)
+    with pytest.raises(sklearn_rnn.UntrustedModelError) as excinfo:
+        sklearn_rnn.load_skops(path)
+    assert any(problem.startswith(named) for problem in excinfo.value.problems), (
+        excinfo.value.problems
+    )
+
+
+def test_load_skops_without_skops_says_how_to_install_it(monkeypatch, tmp_path):
+    # A None entry in sys.modules makes the import fail, as if skops were absent.
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    with pytest.raises(ImportError, match="pip install skops"):
+        sklearn_rnn.load_skops(tmp_path / "model.skops")
+
+
+def test_load_skops_takes_a_list_of_patterns(tmp_path):
+    with pytest.raises(TypeError, match=r"allowed_token_patterns=\[pattern\]"):
+        sklearn_rnn.load_skops(tmp_path / "model.skops", allowed_token_patterns=r"\w+")
+
+
+def test_the_only_object_array_in_a_skops_file_is_tokens_as_json_strings(
+    seed_train, tmp_path
+):
+    # What SKOPS_TRUSTED_TYPES and the README say a file holds.
+    sio = pytest.importorskip("skops.io")
+    path = dump(sio, tiny_fit(*seed_train), tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        schema = json.loads(archive.read("schema.json"))
+        arrays = [
+            np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
+            for name in archive.namelist()
+            if name.endswith(".npy")
+        ]
+    assert arrays and all(array.dtype != object for array in arrays)
+
+    json_arrays, stack = {}, [("model", schema)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("__loader__") == "NdArrayNode" and node.get("type") == "json":
+                json_arrays[where] = node["content"]
+            stack.extend((f"{where}.{k}", v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((where, v) for v in node)
+    assert list(json_arrays) == [
+        "model.content.content.tokenizer_.content.content.tokens_"
+    ]
+    (items,) = json_arrays.values()
+    assert {item["__class__"] for item in items} == {"str"}
+    assert all(isinstance(json.loads(item["content"]), str) for item in items)
+    # ... and load_skops checks, and returns, an object array of str.
+    tokens = sklearn_rnn.load_skops(path).tokenizer_.tokens_
+    assert tokens.dtype == object
+    assert [json.loads(item["content"]) for item in items] == tokens.tolist()
