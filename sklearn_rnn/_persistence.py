@@ -393,6 +393,10 @@ def _children(path, obj):
     return [(f"{path}.{key}", value) for key, value in state.items()]
 
 
+# Values that hold nothing and need no check of their own, e.g. a vocabulary's words.
+_LEAVES = (str, bytes, numbers.Number, type(None), np.generic)
+
+
 def _walk(model):
     """Every object ``model`` holds, itself included, once each with a path.
 
@@ -404,7 +408,11 @@ def _walk(model):
         if id(obj) not in seen:
             seen.add(id(obj))
             found.append((path, obj))
-            stack.extend(reversed(_children(path, obj)))
+            stack.extend(
+                (where, value)
+                for where, value in reversed(_children(path, obj))
+                if not isinstance(value, _LEAVES)
+            )
     return found
 
 
