@@ -478,6 +478,15 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             tokenizer.fit(documents, sample_weight=sample_weight)
         else:
             tokenizer.fit(documents)
+        size = getattr(tokenizer, "vocabulary_size_", None)
+        if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
+            raise TypeError(
+                f"The tokenizer {type(tokenizer).__name__} did not set "
+                f"vocabulary_size_ in fit (got {size!r}): the model needs the number "
+                "of token ids its transform_ragged can produce (ids 0 to "
+                "vocabulary_size_ - 1) to size its weights. Set it in the "
+                "tokenizer's fit, or use TextTokenizer."
+            )
         return tokenizer, Ragged(*tokenizer.transform_ragged(documents))
 
     def _init_params(self, rng, n_inputs, mode, n_outputs):

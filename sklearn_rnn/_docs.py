@@ -10,7 +10,9 @@ PARAMETERS = """\
         Turns documents into token-id sequences for text input. None means
         ``TextTokenizer()``. The tokenizer passed is cloned in ``fit``, so its
         parameters can be searched as ``tokenizer__min_df`` etc. Ignored for numeric
-        input.
+        input. Another object works if it has ``fit(documents)`` and
+        ``transform_ragged(documents)`` as ``TextTokenizer`` has them, and sets
+        ``vocabulary_size_`` in ``fit``.
     hidden_size : int, default=64
         Number of units of the hidden state.
     embedding_size : int or None, default=None

@@ -475,8 +475,8 @@ class _Audit:
             self.refuse(
                 f"{path}.token_pattern",
                 f"is {pattern!r}, not the default {default!r}. A pattern can take "
-                "time exponential in the length of a word (r'(a+)+$' takes a second "
-                "on a 24-letter word, twice that per extra letter). If you have read "
+                "time exponential in the length of a word (with r'(a+)+$', each "
+                "extra letter doubles it). If you have read "
                 f"this one and trust it, pass allowed_token_patterns=[{pattern!r}].",
             )
 

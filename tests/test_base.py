@@ -399,6 +399,25 @@ def test_tokenizer_without_fit_transform_ragged(seed_train, seed_test):
     assert clf.n_step_features_ == clf.tokenizer_.vocabulary_size_
 
 
+class _SizelessTokenizer(_SpaceTokenizer):
+    """Forgets to say how many ids it produces."""
+
+    def fit(self, X, y=None):
+        super().fit(X)
+        del self.vocabulary_size_
+        return self
+
+
+def test_a_tokenizer_that_sets_no_vocabulary_size_is_named(seed_train):
+    clf = TextRNNClassifier(_SizelessTokenizer())
+    with pytest.raises(TypeError) as excinfo:
+        clf.fit(*seed_train)
+    assert_clear_error(
+        excinfo, "_SizelessTokenizer did not set vocabulary_size_ in fit"
+    )
+    assert not hasattr(clf, "n_iter_")
+
+
 def test_unseen_words_map_to_unknown_and_predict(text_model):
     documents = ["not xyzzy good", "not plugh good", "frobnicate", "i am quux"]
     token_ids, offsets = text_model.tokenizer_.transform_ragged(documents)

@@ -248,7 +248,7 @@ def test_skops_trusted_types_name_real_classes():
 
 # ------------------------------------------------------------- load_skops
 TINY = {"hidden_size": 4, "max_iter": 2, "random_state": 0}
-CATASTROPHIC = r"(a+)+$"  # a second on a 24-letter word, twice that per letter more
+CATASTROPHIC = r"(a+)+$"  # each extra letter of a word doubles the time
 
 
 class WordLengths(BaseEstimator):
