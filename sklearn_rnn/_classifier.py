@@ -1,6 +1,7 @@
 """TextRNNClassifier: class labels, class weights and probabilities."""
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
@@ -10,7 +11,7 @@ from sklearn.utils.validation import _check_y
 
 from . import _rnn
 from ._base import BaseTextRNN, shared_docs
-from ._validation import check_label_types
+from ._validation import check_label_types, check_weight_total
 
 
 @shared_docs
@@ -35,7 +36,11 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
     [parameters]
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, ``{label: weight}``; classes not in the
-        dict weigh 1. "balanced" weighs each class by ``n_samples / (n_classes *
+        dict weigh 1. A key of the labels' type that ``y`` does not contain is
+        ignored, so one dict serves every cross-validation fold; a key that cannot
+        be a label of ``y`` (another type), or once the classes are known (the
+        ``classes`` of ``partial_fit``, a model that continues) one outside them,
+        is refused. "balanced" weighs each class by ``n_samples / (n_classes *
         weighted count of the class)``, counted with ``sample_weight``. Multiplies
         ``sample_weight``; class weights do not change the vocabulary. "balanced" is
         not available in ``partial_fit``, which sees one chunk at a time: compute
@@ -128,13 +133,15 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
 
     # ------------------------------------------------------------ targets
     def _check_targets(self, y):
-        check_label_types(y)
+        y = check_label_types(y)
         y = _check_y(y, estimator=self)
         check_classification_targets(y)
         return y
 
     def _encode_targets(self, y, sample_weight, *, continuing, classes=None):
         """Class indices of y, and the fitted ``classes_`` when they are new."""
+        if classes is not None:
+            classes = check_label_types(classes, name="classes")
         if continuing:
             if classes is not None and not np.array_equal(
                 unique_labels(classes), self.classes_
@@ -144,6 +151,7 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
                     f"classes {self.classes_.tolist()!r} this model was first trained "
                     "with; a model's classes cannot change. Fit a new model instead."
                 )
+            self._check_class_weight(self.classes_, complete=True)
             return self._label_indices(y, self.classes_), {}
         if classes is not None:
             classes = unique_labels(classes)
@@ -151,6 +159,7 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
                 raise ValueError(
                     f"classes must hold at least 2 classes; got {classes.tolist()!r}."
                 )
+            self._check_class_weight(classes, complete=True)
             return self._label_indices(y, classes), {"classes_": classes}
         classes = unique_labels(y)
         if len(classes) < 2:
@@ -159,7 +168,55 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
                 "fit, but the data (samples of non-zero weight) contains only one "
                 f"class: {classes.tolist()[0]!r}."
             )
+        self._check_class_weight(classes, complete=False)
         return np.searchsorted(classes, y), {"classes_": classes}
+
+    def _check_class_weight(self, classes, *, complete):
+        """Refuse a class_weight dict whose keys cannot be classes, or whose
+        weights are not finite non-negative numbers.
+
+        ``complete``: ``classes`` are all the classes there are (partial_fit's
+        ``classes``, or a fitted model's), so a key outside them is a mistake.
+        Otherwise they are the classes of this y: a key of the labels' type may
+        name a class this y happens not to hold (a cross-validation fold without
+        it), and is ignored, as scikit-learn's classifiers do.
+        """
+        if not isinstance(self.class_weight, dict):
+            return
+        labels = classes.tolist()
+        if complete:
+            unknown = [key for key in self.class_weight if key not in labels]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys {unknown!r} that are not among the "
+                    f"classes {labels!r} of this model; use the class labels "
+                    "themselves as keys."
+                )
+        else:
+            foreign = [
+                key
+                for key in self.class_weight
+                if key not in labels and not _could_be_a_label(key, classes)
+            ]
+            if foreign:
+                raise ValueError(
+                    f"class_weight has keys {foreign!r} that cannot be labels of y, "
+                    f"whose labels are of another type ({labels[:5]!r}); use the "
+                    "class labels themselves as keys. (A key of the labels' type "
+                    "that y does not contain is ignored, so that one dict serves "
+                    "every cross-validation fold.)"
+                )
+        for key, weight in self.class_weight.items():
+            if (
+                not isinstance(weight, Real)
+                or isinstance(weight, bool)
+                or not np.isfinite(weight)
+                or weight < 0
+            ):
+                raise ValueError(
+                    "class_weight values must be finite non-negative numbers; got "
+                    f"{weight!r} for class {key!r}."
+                )
 
     def _label_indices(self, y, classes):
         """Class indices of y, which may only hold labels in ``classes``."""
@@ -183,7 +240,9 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
             return sample_weight
         weights = class_weights[targets]
         if sample_weight is not None:
-            weights = weights * sample_weight
+            with np.errstate(over="ignore"):
+                weights = weights * sample_weight
+        check_weight_total(weights, "sample_weight times class_weight")
         if not (weights > 0).any():
             raise ValueError(
                 "Every sample has zero weight once class_weight is applied; give at "
@@ -205,22 +264,11 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
             # present in y (scikit-learn's "balanced" rule).
             weights[present] = counts.sum() / (present.sum() * counts[present])
             return weights
-        labels = classes.tolist()
-        unknown = [key for key in self.class_weight if key not in labels]
-        if unknown:
-            raise ValueError(
-                f"class_weight has keys {unknown!r} that are not classes of y "
-                f"{labels!r}; use the labels themselves as keys."
-            )
-        weights = np.array(
-            [float(self.class_weight.get(label, 1.0)) for label in labels]
+        # The keys and values are checked (_check_class_weight); keys of classes
+        # absent from y weigh nothing here.
+        return np.array(
+            [float(self.class_weight.get(label, 1.0)) for label in classes.tolist()]
         )
-        if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError(
-                f"class_weight values must be finite and non-negative; got "
-                f"{self.class_weight!r}."
-            )
-        return weights
 
     def _stratify(self, targets):
         return targets
@@ -324,3 +372,20 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         model = self._model()  # the classes of the weights that predicted
         outputs = model._outputs(X)
         return model.classes_[outputs.argmax(axis=1)]
+
+
+def _could_be_a_label(key, classes):
+    """Whether a class_weight key is of a type the labels ``classes`` have: it may
+    then be a class that this y does not contain."""
+    kind = classes.dtype.kind
+    if kind in "US" or (kind == "O" and all(isinstance(c, str) for c in classes)):
+        return isinstance(key, str)
+    if kind == "b":
+        return isinstance(key, Integral | np.bool_) and key in (0, 1)
+    if kind in "iu":
+        return isinstance(key, Integral | np.integer | np.bool_) or (
+            isinstance(key, Real) and float(key).is_integer()
+        )
+    if kind == "f":
+        return isinstance(key, Real) and not isinstance(key, str)
+    return not isinstance(key, str)

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._validation import to_model_dtype
+
 
 class Ragged(NamedTuple):
     """Variable-length sequences without padding (see the module docstring)."""
@@ -29,12 +31,19 @@ class Ragged(NamedTuple):
         return Ragged(*truncate(self.values, self.offsets, max_len, keep))
 
     @classmethod
-    def from_numeric(cls, X, dtype):
-        """Ragged storage of a validated (n, T, F) array, as ``dtype``."""
-        n, n_steps, n_features = X.shape
-        values = np.ascontiguousarray(X).reshape(n * n_steps, n_features)
+    def from_numeric(cls, X, dtype, start=0):
+        """Ragged storage of a validated (n, T) or (n, T, F) array, as ``dtype``.
+
+        Converted here, a chunk at a time for prediction, so that the whole input
+        is never copied; a value the conversion makes infinite is refused, named
+        by its position in the caller's input (``X[0]`` being its sample
+        ``start``; see :func:`~sklearn_rnn._validation.to_model_dtype`).
+        """
+        n, n_steps = X.shape[:2]
+        n_features = X.shape[2] if X.ndim == 3 else 1
+        values = to_model_dtype(X, dtype, start).reshape(n * n_steps, n_features)
         offsets = np.arange(n + 1, dtype=np.intp) * n_steps
-        return cls(values.astype(dtype, copy=False), offsets)
+        return cls(values, offsets)
 
 
 def take(data, indices):

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, truncate
-from ._validation import check_documents, check_sample_weight
+from ._validation import check_documents, check_sample_weight, read_once
 from ._warnings import warn
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
@@ -474,7 +474,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 "can share an id. Set n_buckets=None to learn a vocabulary."
             )
         check_is_fitted(self)
-        ids = np.asarray(X)
+        ids = np.asarray(read_once(X))
         if ids.ndim == 1 and ids.size == 0:
             return []
         if ids.ndim != 2:

@@ -4,7 +4,7 @@ The tokenizer and the estimators import these; nothing downstream checks again.
 """
 
 import reprlib
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Set
 from numbers import Real
 
 import numpy as np
@@ -26,7 +26,7 @@ _repr.maxother = 40
 def _is_missing(value):
     if value is None:
         return True
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float | np.floating) and value != value:
         return True
     # pandas' NA and NaT; matched by name so that pandas stays optional.
     return type(value).__name__ in {"NAType", "NaTType"}
@@ -50,6 +50,54 @@ def _not_a_document_error(value, position, name):
     else:
         hint = "Convert documents to str explicitly if that is intended."
     return ValueError(f"{message} {hint}")
+
+
+def read_once(X):
+    """X as a collection that can be read more than once.
+
+    An iterator (a generator, ``map(...)``, an open file) gives its items only
+    once, and a call reads its input more than once (to tell text from numbers,
+    then to convert it): it becomes the list of its items, read here once.
+    Anything else is returned as it is.
+    """
+    if isinstance(X, Iterator) and not hasattr(X, "shape"):
+        return list(X)
+    return X
+
+
+_SEQUENCE_TYPES = (list, tuple, np.ndarray)
+
+
+def _all_str(sequence):
+    if isinstance(sequence, np.ndarray):
+        if sequence.dtype.kind in "US":
+            return True
+        if sequence.dtype.kind != "O":
+            return False
+        sequence = sequence.reshape(-1)
+    return all(isinstance(item, str) for item in sequence)
+
+
+def _refuse_token_lists(samples):
+    """Refuse samples that are lists of tokens (pre-tokenised documents).
+
+    Looked at only when the first sample is a list, tuple or array: the first such
+    sample with items decides, so the cost is that of one sample.
+    """
+    first = next(iter(samples), None)
+    if not isinstance(first, _SEQUENCE_TYPES):
+        return
+    for position, sample in enumerate(samples):
+        if isinstance(sample, _SEQUENCE_TYPES) and len(sample):
+            if _all_str(sample):
+                raise ValueError(
+                    f"X looks pre-tokenised: sample {position} is a "
+                    f"{type(sample).__name__} of tokens ({_repr.repr(sample)}), not "
+                    "one document. A document is one string, which the model's "
+                    "tokenizer splits; join each sample's tokens first: "
+                    'X = [" ".join(tokens) for tokens in X].'
+                )
+            return
 
 
 def _refuse_single_string(X):
@@ -132,14 +180,19 @@ def check_documents(X, *, name="X"):
     return documents
 
 
-def as_documents(X):
+def as_documents(X, expect=None):
     """Tell raw text from numeric sequences.
 
     Returns the documents as a list of str when X is raw text, and None when X is
     to be validated as numbers (including an empty 1-D input, which has no kind).
-    Raises, naming the problem, for a bare string and for a 1-D collection that
-    holds strings, bytes or None where documents would be: numbers never come that
-    way, so it can only be text gone wrong.
+    Raises, naming the problem, for a bare string, for samples that are lists of
+    tokens, and for a 1-D collection that holds strings, bytes or None where
+    documents would be: numbers never come that way, so it can only be text gone
+    wrong. ``expect`` is the kind of input the model reads ("text", "numeric", or
+    None when it can learn either): a numeric model given what is neither is told
+    about numeric sequences, not documents. Iterators are read whole here; pass
+    them through :func:`read_once` first to validate the same items as numbers
+    afterwards.
     """
     _refuse_single_string(X)
     if hasattr(X, "tocsr") or hasattr(X, "__sparse__"):
@@ -155,15 +208,29 @@ def as_documents(X):
             return None
         arr = X
     elif isinstance(X, (list, tuple)) or hasattr(X, "__array__"):
+        if isinstance(X, (list, tuple)):
+            # Before NumPy sees them: equal-length token lists would become a 2-D
+            # str array, and unequal ones an "inhomogeneous shape" error.
+            _refuse_token_lists(X)
         arr = np.asarray(X, dtype=object)
+    elif expect == "numeric":
+        if X is None or isinstance(X, Set | Mapping):
+            what = "None" if X is None else f"a {type(X).__name__}"
+            raise TypeError(
+                f"X is {what}; this model reads numeric sequences: a 2-D or 3-D "
+                "array of numbers, one sequence per row, in the order of the "
+                "samples."
+            )
+        return None  # scikit-learn's check names what is not an array of numbers
     else:
-        # Generators, sets, dicts and other iterables are never numeric input; the
-        # document checker accepts the ordered ones and explains the others.
+        # Generators and other iterables are read as documents; the document
+        # checker accepts the ordered ones and explains the others.
         return check_documents(X)
     if np.ndim(arr) != 1 or len(arr) == 0:
         return None
     if all(isinstance(x, str) for x in arr):
         return check_documents(arr)
+    _refuse_token_lists(arr)
     if any(x is None or isinstance(x, (str, bytes, bytearray)) for x in arr):
         check_documents(arr)  # raises, naming the first position that is not a str
     return None
@@ -201,32 +268,149 @@ def as_3d(X):
     return X
 
 
-def _strings_in_numeric_error(X):
+def _strings_in_numeric_error(X, column=None):
+    """The error for strings where numbers would be: they are never converted."""
+    columns = getattr(X, "columns", None)
+    if columns is not None and len(columns) == 1:
+        name = columns[0]
+        return ValueError(
+            f"X is a DataFrame with one column ({name!r}) of strings; strings are "
+            "never read as numbers. If the column holds documents, pass it as a "
+            f"1-D Series: X[{name!r}]. If it holds numbers written as text, "
+            f"convert them first, e.g. X[{name!r}].astype(float)."
+        )
+    where = "" if column is None else f" (column {column!r} holds str)"
     return ValueError(
-        f"X holds strings but is not 1-D text: got {describe(X)}. Text must "
+        f"X holds strings but is not 1-D text: got {describe(X)}{where}. Text must "
         "be a 1-D list, array or Series with one str document per sample "
-        "(join the columns of a table into one document); numeric sequences "
-        "must hold numbers."
+        "(join the columns of a table, or the tokens of a row, into one "
+        "document); numeric sequences must hold numbers, and strings are never "
+        "converted to numbers (convert numbers written as text yourself, e.g. "
+        "with astype(float))."
     )
 
 
+def _any_str(values):
+    return any(isinstance(value, (str, bytes)) for value in values)
+
+
+def _refuse_strings(X):
+    """Refuse numeric-path input that holds strings, before anything converts it.
+
+    scikit-learn's conversion would turn a string such as "1" in an object array
+    or a DataFrame column into the number 1.0, silently. Only columns and arrays
+    that can hold strings are looked at.
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "iloc"):  # a DataFrame
+        for i, dtype in enumerate(dtypes):
+            if getattr(dtype, "kind", "O") in "OSU" and _any_str(X.iloc[:, i]):
+                raise _strings_in_numeric_error(X, X.columns[i])
+        return
+    if isinstance(X, np.ndarray) and (
+        X.dtype.kind in "SU" or (X.dtype.kind == "O" and _any_str(X.reshape(-1)))
+    ):
+        raise _strings_in_numeric_error(X)
+
+
+def _numeric_array(X, convert):
+    """``convert(X)`` (scikit-learn's check, keeping any numeric dtype), with
+    strings refused by name whatever the container."""
+    _refuse_strings(X)
+    try:
+        return convert(X)
+    except ValueError as exc:
+        message = str(exc)
+        if "bytes/strings" not in message and "convert string" not in message:
+            raise
+        raise _strings_in_numeric_error(X) from exc
+
+
+def to_model_dtype(X, dtype, start=0):
+    """A validated numeric array (any shape) as C-ordered ``dtype``, unchanged
+    when it is that already.
+
+    A finite value can still be out of the range of the model's dtype (1e39 is
+    float64, not float32): the cast would make it infinite, and the network's
+    outputs NaN. Such a value is refused, named by its position in the caller's
+    input, whose first sample is ``X[0]`` shifted by ``start`` (``X`` may be a
+    chunk of it).
+    """
+    dtype = np.dtype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = X.astype(dtype, order="C", copy=False)
+        # One pass and no memory: a finite sum means that every value is finite.
+        if np.isfinite(values.sum()):
+            return values
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return values  # only the sum overflowed
+    index = np.unravel_index(int(np.flatnonzero(bad)[0]), values.shape)
+    value = X[index]
+    position = ", ".join(str(int(i)) for i in (index[0] + start, *index[1:]))
+    if not np.isfinite(value):
+        raise ValueError(
+            f"X[{position}] is {value}; numeric sequences must be finite. Remove "
+            "or impute missing and infinite values first."
+        )
+    fix = ' or fit the model with dtype="float64"' if dtype == np.float32 else ""
+    raise ValueError(
+        f"X[{position}] = {_scientific(value)} is out of the range of "
+        f"{dtype.name} (the model's dtype, whose largest magnitude is "
+        f"{np.finfo(dtype).max:.4g}): it would become infinite. Scale the inputs "
+        f"down (e.g. standardise them){fix}."
+    )
+
+
+def _scientific(value):
+    # Not format(): it would turn a long double out of float64's range into inf.
+    return np.format_float_scientific(value, precision=6, trim="-")
+
+
+def check_in_range(X, dtype, chunk=1024):
+    """Refuse values of X out of the range of ``dtype``, with no copy of X.
+
+    Only a float wider than ``dtype`` can be out of its range; its extremes tell
+    at the price of two passes over X, and then the chunks of X are converted,
+    one at a time, until the first value out of range is found and named.
+    """
+    dtype = np.dtype(dtype)
+    if X.dtype.kind != "f" or X.dtype.itemsize <= dtype.itemsize or not X.size:
+        return
+    with np.errstate(over="ignore"):
+        extremes = np.array([X.min(), X.max()]).astype(dtype)
+    if np.isfinite(extremes).all():
+        return
+    for start in range(0, len(X), chunk):
+        to_model_dtype(X[start : start + chunk], dtype, start)
+
+
+def _one_column_hint(X):
+    columns = getattr(X, "columns", None)
+    if columns is not None and len(columns) == 1:
+        return f" For a DataFrame's column of documents, pass X[{columns[0]!r}]."
+    return ""
+
+
 # ---------------------------------------------------------------- estimator input
-def check_fit_input(estimator, X, y, *, reset, check_targets):
+def check_fit_input(estimator, X, y, *, reset, check_targets, dtype=np.float64):
     """Validate X and y for training; return (mode, data, y, fitted).
 
     ``check_targets`` validates y (the estimator's rule for labels or values).
-    ``data`` is the list of documents (text) or a 3-D float array (numeric);
-    ``fitted`` holds what fitting records about the input (``n_features_in_``,
-    ``feature_names_in_``). With ``reset=False`` (warm start, later
-    ``partial_fit`` calls) X must be of the kind, and for numbers of the shape,
-    the model was fitted on. Sets nothing on the estimator.
+    ``data`` is the list of documents (text) or a 3-D array of the model's
+    ``dtype`` (numeric); ``fitted`` holds what fitting records about the input
+    (``n_features_in_``, ``feature_names_in_``). With ``reset=False`` (warm start,
+    later ``partial_fit`` calls) X must be of the kind, and for numbers of the
+    shape, the model was fitted on. Sets nothing on the estimator. Iterators (X,
+    y) are read once.
     """
     if y is None:
         raise ValueError(
             f"{type(estimator).__name__} requires y to be passed, but the target y is "
             "None."
         )
-    docs = as_documents(X)
+    X, y = read_once(X), read_once(y)
+    docs = as_documents(X, None if reset else estimator.input_mode_)
     if not reset:
         fitted_on_text = estimator.input_mode_ == "text"
         if (docs is not None) != fitted_on_text and not is_empty_1d(X):
@@ -236,6 +420,7 @@ def check_fit_input(estimator, X, y, *, reset, check_targets):
                 f"This model was fitted on {fitted}, so training can only continue "
                 f"on {fitted}; got {given}. Set warm_start=False, or use a new "
                 "estimator, to fit on another kind of input."
+                + (_one_column_hint(X) if fitted_on_text else "")
             )
     if docs is not None:
         y = check_targets(y)
@@ -245,25 +430,24 @@ def check_fit_input(estimator, X, y, *, reset, check_targets):
         raise ValueError(
             "Found 0 samples: X is empty. Pass at least two documents or sequences."
         )
-    try:
-        if reset:
-            names = _get_feature_names(X)
-            X = check_array(X, dtype=np.float64, allow_nd=True)
-            fitted = {"n_features_in_": X.shape[1]}
-            if names is not None:
-                fitted["feature_names_in_"] = names
-        else:
-            X = validate_data(
-                estimator, X, reset=False, dtype=np.float64, allow_nd=True
-            )
-            fitted = {}
-    except ValueError as exc:
-        if "could not convert string to float" not in str(exc):
-            raise
-        raise _strings_in_numeric_error(X) from exc
+    if reset:
+        names = _get_feature_names(X)
+        X = _numeric_array(X, lambda X: check_array(X, dtype="numeric", allow_nd=True))
+        fitted = {"n_features_in_": X.shape[1]}
+        if names is not None:
+            fitted["feature_names_in_"] = names
+    else:
+        X = _numeric_array(
+            X,
+            lambda X: validate_data(
+                estimator, X, reset=False, dtype="numeric", allow_nd=True
+            ),
+        )
+        fitted = {}
     y = check_targets(y)
     check_consistent_length(X, y)
-    X = as_3d(X)
+    as_3d(X)  # the shape is checked before the values
+    X = as_3d(to_model_dtype(X, dtype))
     if not reset and X.shape[2] != estimator.n_step_features_:
         raise ValueError(
             f"X has {X.shape[2]} features per time step, but this model was "
@@ -275,10 +459,15 @@ def check_fit_input(estimator, X, y, *, reset, check_targets):
 def check_predict_input(estimator, X):
     """Check X against the fitted ``estimator``.
 
-    Returns the list of documents (text) or the validated (n, T, F) array.
+    Returns the list of documents (text), or the validated numeric array of shape
+    (n, T) or (n, T, F) as given: not converted to the model's dtype, which is for
+    each chunk to do (see :func:`to_model_dtype`), so that no copy of the whole
+    input is made. Values out of the range of the model's dtype are refused here
+    already. An iterator is read once.
     """
     check_is_fitted(estimator)
-    docs = as_documents(X)
+    X = read_once(X)
+    docs = as_documents(X, estimator.input_mode_)
     if estimator.input_mode_ == "text":
         if docs is None:
             if is_empty_1d(X):
@@ -288,7 +477,7 @@ def check_predict_input(estimator, X):
             raise ValueError(
                 "This model was fitted on text, so X must be a 1-D list, array or "
                 f"Series of str documents; got {describe(X)}. Fit a new model to "
-                "predict from numeric sequences."
+                "predict from numeric sequences." + _one_column_hint(X)
             )
         return docs
     if docs is not None:
@@ -305,43 +494,90 @@ def check_predict_input(estimator, X):
             f"sequences, and this model was fitted on {estimator.n_features_in_} time "
             "steps. Pad or truncate the sequences to that length."
         )
-    X = as_3d(validate_data(estimator, X, reset=False, dtype=np.float64, allow_nd=True))
-    if X.shape[2] != estimator.n_step_features_:
+    # Checked whole (shape, types, NaN and infinity) in its own dtype: no copy.
+    X = _numeric_array(
+        X,
+        lambda X: validate_data(
+            estimator, X, reset=False, dtype="numeric", allow_nd=True
+        ),
+    )
+    n_step_features = as_3d(X).shape[2]
+    if n_step_features != estimator.n_step_features_:
         raise ValueError(
-            f"X has {X.shape[2]} features per time step, but this model was "
+            f"X has {n_step_features} features per time step, but this model was "
             f"fitted on {estimator.n_step_features_}."
         )
+    # The dtype the weights have (the dtype parameter may have changed since).
+    check_in_range(X, estimator.output_bias_.dtype)
     return X
 
 
 # ---------------------------------------------------------------- targets
-def check_label_types(y):
-    """Refuse labels that mix strings with numbers.
+def _missing_label_error(name, position, value, floats=False):
+    # scikit-learn's words for NaN among float labels, which its checks look for.
+    prefix = f"Input {name} contains NaN: " if floats else ""
+    shown = repr(value.item() if isinstance(value, np.generic) else value)
+    return ValueError(
+        f"{prefix}{name} has a missing label ({shown}) at position {position}; "
+        "every sample needs a class label. Drop the samples without one, or fill "
+        "them with a label of their own, of the type of the other labels (e.g. "
+        "'unknown' among strings, -1 among ints)."
+    )
 
-    Converting such labels to one array type would silently turn the number 1 into
-    the string "1", and predictions would come back as strings.
+
+def check_label_types(y, *, name="y"):
+    """Class labels as scikit-learn can classify them; refuse what it cannot.
+
+    Returns the labels: as they are, or, for an object array (or list) that holds
+    numbers only, as a numeric array (scikit-learn calls an object array of ints
+    "unknown" labels). Refuses, naming the first position, missing labels (None,
+    NaN, pandas' NA), which would otherwise become a class or a TypeError from
+    sorting; and labels that mix strings with numbers: converting those to one
+    array type would silently turn the number 1 into the string "1", and
+    predictions would come back as strings. An iterator is read once.
     """
     if y is None or isinstance(y, (str, bytes)):
-        return
+        return y
+    y = read_once(y)
+    isna = getattr(y, "isna", None)
+    if callable(isna) and getattr(y, "ndim", None) == 1:  # a pandas Series
+        missing = np.asarray(isna(), dtype=bool)
+        if missing.any():
+            position = int(np.flatnonzero(missing)[0])
+            raise _missing_label_error(name, position, y.iloc[position])
     dtype = getattr(y, "dtype", None)
-    if dtype is not None and getattr(dtype, "kind", "O") != "O":
-        return
+    kind = getattr(dtype, "kind", "O") if dtype is not None else "O"
+    if kind == "f" and isinstance(y, np.ndarray) and y.ndim == 1:
+        missing = np.isnan(y)
+        if missing.any():
+            position = int(np.flatnonzero(missing)[0])
+            raise _missing_label_error(name, position, y[position], floats=True)
+    if kind != "O":
+        return y
     try:
         values = list(y)
     except TypeError:
-        return
+        return y
     examples = {}
-    for value in values:
+    for position, value in enumerate(values):
+        if _is_missing(value):
+            raise _missing_label_error(name, position, value)
         if isinstance(value, str):
             examples.setdefault("str", value)
         elif isinstance(value, (Real, np.number, np.bool_)):
             examples.setdefault("number", value)
-    if len(examples) > 1:
+        else:
+            examples.setdefault("other", value)
+    if "str" in examples and "number" in examples:
         raise ValueError(
-            "y mixes label types: strings and numbers (e.g. "
+            f"{name} mixes label types: strings and numbers (e.g. "
             f"{examples['str']!r} and {examples['number']!r}). Use one type for all "
-            "labels, e.g. y = [str(label) for label in y]."
+            f"labels, e.g. {name} = [str(label) for label in {name}]."
         )
+    if list(examples) == ["number"]:
+        # Numbers only: NumPy finds their common type (bool, int or float).
+        return np.asarray(values)
+    return y
 
 
 # ---------------------------------------------------------------- weights
@@ -350,11 +586,13 @@ def check_sample_weight(sample_weight, n_samples):
 
     One rule for every estimator and the tokenizer: a scalar weighs every sample
     alike (as in scikit-learn); otherwise one finite, non-negative number per
-    sample, at least one of them positive, with a finite sum. The result is a
-    copy, so the caller's array never changes when weights are later combined.
+    sample, at least one of them positive, summing to at most
+    ``MAX_TOTAL_WEIGHT``. The result is a copy, so the caller's array never
+    changes when weights are later combined. An iterator is read once.
     """
     if sample_weight is None:
         return None
+    sample_weight = read_once(sample_weight)
     weights = np.asarray(
         sample_weight, dtype=object if _has_none(sample_weight) else None
     )
@@ -396,14 +634,32 @@ def check_sample_weight(sample_weight, n_samples):
             "sample_weight is zero for every sample; at least one weight must be "
             "positive, otherwise there is nothing to learn from."
         )
+    check_weight_total(weights)
+    return weights
+
+
+# The largest total weight of the samples of one fit. The loss is the weighted
+# mean of the samples' losses, sum(w * loss) / sum(w), so float64 must hold the
+# sum of weights times a loss: this leaves room for a mean loss of 1.8e8, which
+# is far beyond the point where training reports divergence (100 times the loss
+# of a constant model). Rescaling the weights instead is not exact: the L2 penalty
+# is alpha / 2 * ||W||^2 / sum(w), so their scale sets the regularisation.
+MAX_TOTAL_WEIGHT = 1e300
+
+
+def check_weight_total(weights, what="sample_weight"):
+    """Refuse weights whose sum the weighted loss cannot be computed with."""
     with np.errstate(over="ignore"):
         total = weights.sum()
-    if not np.isfinite(total):
+    if not total <= MAX_TOTAL_WEIGHT:  # inf included
         raise ValueError(
-            "The sum of sample_weight overflows float64; divide the weights by "
-            "a common factor (only their ratios matter)."
+            f"{what} sums to {total:.3g}, more than {MAX_TOTAL_WEIGHT:.0e}: the "
+            "loss, a sum of weight times sample loss, would overflow float64. "
+            "Scale the weights down, e.g. divide them by their mean: their ratios "
+            "weigh the samples against each other, while their scale sets the "
+            "strength of the L2 penalty (alpha / sum of the weights), so divide "
+            "alpha by the same factor to keep the same regularisation."
         )
-    return weights
 
 
 def _has_none(values):

@@ -10,11 +10,13 @@ import copy
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.utils.class_weight import compute_class_weight
 
 from conftest import (
@@ -107,6 +109,137 @@ def test_any_labels_fit_or_are_refused_with_the_reason(labels):
             assert re.search("continuous|Unknown label", str(exc)), str(exc)
         else:
             assert set(clf.predict(docs)) <= set(labels)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([0, 1, 0, 1], dtype=object),
+        np.array([7, -3, 7, -3], dtype=object),
+        pd.Series([0, 1, 0, 1], dtype=object),
+        [np.int64(0), 1, np.int32(0), 1],
+        np.array([True, False, True, False], dtype=object),
+    ],
+    ids=["object-ints", "object-negative-ints", "object-Series", "mixed-ints", "bool"],
+)
+def test_object_arrays_of_numbers_are_numeric_labels(y):
+    """An object array of ints used to fail with "Unknown label type: unknown" (as
+    LogisticRegression does): its labels are numbers, and the classes too."""
+    docs = ["good", "bad", "great", "awful"]
+    clf = small_rnn(max_iter=2).fit(docs, y)
+    expected = np.unique(np.asarray(list(y)))
+    np.testing.assert_array_equal(clf.classes_, expected)
+    assert clf.classes_.dtype.kind in "bi"
+    assert set(clf.predict(docs).tolist()) <= set(expected.tolist())
+
+
+@pytest.mark.parametrize(
+    "y, position, shown",
+    [
+        ([1, 2, None, 1], 2, "None"),
+        (np.array([None, 1, 2, 1], dtype=object), 0, "None"),
+        (np.array(["a", "b", None, "a"], dtype=object), 2, "None"),
+        (["a", None, "b", "a"], 1, "None"),
+        (pd.Series(["a", "b", "a", None], dtype=object), 3, "None"),
+        (pd.Series(["a", "b", pd.NA, "a"], dtype="string"), 2, "<NA>"),
+        (pd.Series([1, pd.NA, 0, 1], dtype="Int64"), 1, "<NA>"),
+        (np.array([0.0, 1.0, np.nan, 1.0]), 2, "nan"),
+        ([0, 1, float("nan"), 1], 2, "nan"),
+    ],
+    ids=[
+        "None-in-list",
+        "None-first",
+        "None-among-str",
+        "None-in-str-list",
+        "None-in-Series",
+        "NA-in-string-Series",
+        "NA-in-Int64-Series",
+        "NaN-in-floats",
+        "NaN-in-list",
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_missing_labels_are_named_with_the_fix(y, position, shown, method):
+    """A missing label used to give "Unknown label type: unknown", or a TypeError
+    from sorting None with the other labels, depending on where it was."""
+    clf = small_rnn(max_iter=2)
+    kwargs = {"classes": [0, 1]} if method == "partial_fit" else {}
+    match = (
+        rf"y has a missing label \({re.escape(shown)}\) at position {position}; every "
+        r"sample needs a class label\. Drop the samples without one, or fill them"
+    )
+    with pytest.raises(ValueError, match=match):
+        getattr(clf, method)(["good", "bad", "great", "awful"], y, **kwargs)
+    assert not hasattr(clf, "classes_")
+
+
+def test_missing_class_in_partial_fit_classes_is_named():
+    clf = small_rnn()
+    with pytest.raises(ValueError, match="classes has a missing label"):
+        clf.partial_fit(["good", "bad"], [0, 1], classes=[0, 1, None])
+
+
+@HYPOTHESIS
+@given(
+    labels=st.lists(
+        st.one_of(
+            st.none(),
+            st.just(float("nan")),
+            st.integers(0, 2),
+            st.sampled_from(["a", "b"]),
+        ),
+        min_size=4,
+        max_size=4,
+    ),
+    as_object=st.booleans(),
+)
+def test_labels_with_missing_ones_fit_or_are_refused_with_the_reason(labels, as_object):
+    """Any mix of missing labels, ints and strings, as a list or an object array:
+    the first missing label is named, then mixed types, then a single class;
+    anything else fits, ints as ints."""
+    docs = ["good", "bad", "not good", "not bad"]
+    y = np.array(labels, dtype=object) if as_object else labels
+    clf = TextRNNClassifier(hidden_size=4, max_iter=2, random_state=0)
+    missing = [i for i, v in enumerate(labels) if v is None or v != v]
+    kinds = {isinstance(v, str) for v in labels}
+    if missing:
+        with pytest.raises(
+            ValueError, match=rf"missing label .* position {missing[0]};"
+        ):
+            clf.fit(docs, y)
+    elif len(kinds) > 1:
+        with pytest.raises(ValueError, match="mixes label types"):
+            clf.fit(docs, y)
+    elif len(set(labels)) < 2:
+        with pytest.raises(ValueError, match="only one class"):
+            clf.fit(docs, y)
+    else:
+        clf.fit(docs, y)
+        assert clf.classes_.tolist() == sorted(set(labels))
+        assert clf.classes_.dtype.kind == ("U" if kinds == {True} else "i")
+
+
+@HYPOTHESIS
+@given(
+    keys=st.lists(
+        st.one_of(st.integers(-1, 4), st.sampled_from(["0", "a"]), st.floats(0, 3)),
+        max_size=3,
+    )
+)
+def test_any_class_weight_keys_for_int_labels(keys):
+    """Keys that can be int labels (present or not) are taken, others refused."""
+    class_weight = dict.fromkeys(keys, 2.0)
+    foreign = [
+        k for k in class_weight if isinstance(k, str) or not float(k).is_integer()
+    ]
+    clf = TextRNNClassifier(
+        hidden_size=4, max_iter=2, random_state=0, class_weight=class_weight
+    )
+    if foreign:
+        with pytest.raises(ValueError, match="cannot be labels of y"):
+            clf.fit(["good", "bad", "fine"], [0, 1, 2])
+    else:
+        clf.fit(["good", "bad", "fine"], [0, 1, 2])
 
 
 # ---------------------------------------------------------------- probabilities
@@ -248,19 +381,108 @@ def test_balanced_counts_classes_with_sample_weight(noisy_numeric):
 @pytest.mark.parametrize(
     "class_weight, error, match",
     [
-        ({"pos": 2.0, "positive": 1.0}, ValueError, "positive"),
+        (
+            {"pos": 2.0, 1: 1.0},
+            ValueError,
+            r"class_weight has keys \[1\] that cannot be labels of y, whose labels "
+            r"are of another type \(\['neg', 'pos'\]\); use the class labels "
+            "themselves as keys",
+        ),
         ({"neg": 0.0, "pos": 0.0}, ValueError, "zero weight"),
-        ({"neg": -1.0}, ValueError, "non-negative"),
+        ({"neg": -1.0}, ValueError, "finite non-negative numbers; got -1.0 for"),
+        ({"neg": float("nan")}, ValueError, "finite non-negative numbers; got nan"),
+        ({"neg": "heavy"}, ValueError, "finite non-negative numbers; got 'heavy'"),
         ("auto", ValueError, "class_weight"),
     ],
-    ids=["unknown-key", "all-zero", "negative", "invalid"],
+    ids=[
+        "key-of-another-type",
+        "all-zero",
+        "negative",
+        "nan",
+        "not-a-number",
+        "invalid",
+    ],
 )
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_invalid_class_weight_is_refused(class_weight, error, match, method):
     clf = small_rnn(class_weight=class_weight, max_iter=2)
     kwargs = {"classes": ["neg", "pos"]} if method == "partial_fit" else {}
+    if method == "partial_fit" and "cannot be labels" in match:
+        # All the classes are known: a key outside them is refused as such.
+        match = r"keys \[1\] that are not among the classes \['neg', 'pos'\]"
     with pytest.raises(error, match=match):
         getattr(clf, method)(["good", "bad"], ["pos", "neg"], **kwargs)
+    assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize(
+    "key, labels",
+    [(1, ["neg", "pos"]), ("1", [0, 1]), (2.5, [0, 1]), (2, [False, True])],
+    ids=["int-for-str", "str-for-int", "fraction-for-int", "2-for-bool"],
+)
+def test_class_weight_key_that_cannot_be_a_label_is_refused(key, labels):
+    clf = small_rnn(class_weight={key: 2.0}, max_iter=2)
+    with pytest.raises(ValueError, match=r"keys \[.*\] that cannot be labels of y"):
+        clf.fit(["good", "bad"], labels)
+
+
+def test_class_weight_naming_a_class_absent_from_a_fold_is_ignored(noisy_numeric):
+    """A dict naming every class of a data set: a cross-validation training fold
+    without class 2 used to fail ("class_weight has keys [2] that are not classes
+    of y"), where LogisticRegression accepts it. The absent class weighs nothing
+    there; the others weigh what the dict says."""
+    X, y = noisy_numeric
+    y = y.copy()
+    y[-6:] = 2  # class 2 only at the end: the first fold's training set lacks it
+    class_weight = {0: 1.0, 1: 3.0, 2: 5.0}
+    clf = small_rnn(class_weight=class_weight, max_iter=3)
+    scores = cross_val_score(clf, X, y, cv=KFold(2), error_score="raise")
+    assert np.isfinite(scores).all()
+    assert np.isfinite(
+        cross_val_score(
+            LogisticRegression(class_weight=class_weight), X, y, cv=KFold(2)
+        )
+    ).all()
+    # In a fit without class 2, the dict weighs as the dict without that key.
+    half = len(y) // 2
+    with_absent = small_rnn(class_weight=class_weight, max_iter=3).fit(
+        X[:half], y[:half]
+    )
+    without = small_rnn(class_weight={0: 1.0, 1: 3.0}, max_iter=3).fit(
+        X[:half], y[:half]
+    )
+    np.testing.assert_array_equal(with_absent.classes_, [0, 1])
+    np.testing.assert_array_equal(
+        with_absent.predict_proba(X), without.predict_proba(X)
+    )
+
+
+def test_class_weight_keys_outside_known_classes_are_refused(noisy_numeric):
+    """Where all classes are known (partial_fit's classes, a fitted model that
+    continues), a key outside them cannot be a class of any later data."""
+    X, y = noisy_numeric
+    match = r"class_weight has keys \[2\] that are not among the classes \[0, 1\]"
+    clf = small_rnn(class_weight={1: 2.0, 2: 5.0})
+    with pytest.raises(ValueError, match=match):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "classes_")
+    fitted = small_rnn(max_iter=2).fit(X, y)
+    fitted.set_params(class_weight={1: 2.0, 2: 5.0})
+    for how in ("partial_fit", "warm_start"):
+        model = copy.deepcopy(fitted).set_params(warm_start=how == "warm_start")
+        before = snapshot(model)
+        with pytest.raises(ValueError, match=match):
+            getattr(model, "fit" if how == "warm_start" else how)(X, y)
+        assert_same_state(before, vars(model))
+
+
+def test_class_and_sample_weights_too_large_together_are_refused(noisy_numeric):
+    X, y = noisy_numeric
+    clf = small_rnn(class_weight={1: 1e200}, max_iter=2)
+    with pytest.raises(
+        ValueError, match=r"sample_weight times class_weight sums to inf.*Scale"
+    ):
+        clf.fit(X, y, sample_weight=np.full(len(y), 1e200))
     assert not hasattr(clf, "classes_")
 
 

@@ -70,6 +70,31 @@ def test_ragged_from_numeric_stores_every_step_of_every_sequence(dtype):
     )
 
 
+def test_ragged_from_numeric_reads_2d_input_as_one_feature_per_step():
+    X = np.arange(12.0).reshape(4, 3)
+    sequences = Ragged.from_numeric(X, np.float64)
+    np.testing.assert_array_equal(sequences.offsets, [0, 3, 6, 9, 12])
+    np.testing.assert_array_equal(sequences.values, X.reshape(12, 1))
+    assert np.shares_memory(sequences.values, X)  # same dtype, C-ordered: no copy
+    empty = Ragged.from_numeric(np.zeros((0, 3), dtype=np.float32), np.float64)
+    assert len(empty) == 0 and empty.values.shape == (0, 1)
+
+
+def test_ragged_from_numeric_refuses_values_its_dtype_cannot_hold():
+    """A chunk of prediction input converted to float32 names the out-of-range
+    value by its position in the whole input (``start``): it would otherwise
+    become infinite and the prediction NaN."""
+    X = np.zeros((4, 5, 2))
+    X[2, 3, 1] = 1e39
+    with pytest.raises(
+        ValueError, match=r"X\[1026, 3, 1\] = 1e\+39 is out of the range of float32"
+    ):
+        Ragged.from_numeric(X, np.float32, start=1024)
+    with pytest.raises(ValueError, match=r"X\[2, 3\] = 1e\+39 is out of the range"):
+        Ragged.from_numeric(X[:, :, 1], np.float32)
+    assert Ragged.from_numeric(X, np.float64).values.max() == 1e39
+
+
 # ---------------------------------------------------------------- truncate
 @pytest.mark.parametrize(
     "keep, expected",

@@ -840,6 +840,50 @@ def test_fit_transform_ragged_equals_fit_then_transform_ragged(n_buckets, weight
     assert one.vocabulary_size_ == two.vocabulary_size_
 
 
+# One-shot iterables
+@pytest.mark.parametrize("n_buckets", [None, 16])
+def test_every_method_reads_a_generator_once_as_the_list(n_buckets):
+    """Each method reads its documents once, so a generator gives what the list
+    gives: fit_transform must not return a (0, k) array by fitting on the
+    generator first and transforming what is left of it (nothing)."""
+    docs = ["the cat sat", "the dog", "", "a cat and a dog"]
+    weights = [1.0, 0.0, 2.0, 3.0]
+
+    def gen(items):
+        return (item for item in items)
+
+    fitted = TextTokenizer(n_buckets=n_buckets).fit(docs, sample_weight=weights)
+    from_generator = TextTokenizer(n_buckets=n_buckets).fit(
+        gen(docs), sample_weight=gen(weights)
+    )
+    assert from_generator.vocabulary_ == fitted.vocabulary_
+    expected = fitted.transform(docs)
+    assert expected.shape == (4, 5)
+    np.testing.assert_array_equal(
+        TextTokenizer(n_buckets=n_buckets).fit_transform(
+            gen(docs), sample_weight=gen(weights)
+        ),
+        expected,
+    )
+    np.testing.assert_array_equal(fitted.transform(gen(docs)), expected)
+    for got, want in zip(
+        TextTokenizer(n_buckets=n_buckets).fit_transform_ragged(
+            gen(docs), sample_weight=weights
+        ),
+        fitted.transform_ragged(docs),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(
+        fitted.transform_ragged(gen(docs)), fitted.transform_ragged(docs), strict=True
+    ):
+        np.testing.assert_array_equal(got, want)
+    if n_buckets is None:
+        assert fitted.inverse_transform(gen(expected)) == fitted.inverse_transform(
+            expected
+        )
+
+
 # Any text
 
 

@@ -1,21 +1,56 @@
-"""Tests for ``sklearn_rnn._validation``: every input check, called directly.
+"""Tests for ``sklearn_rnn._validation``: every input check, and what users see.
 
-How the estimators react to bad input (and that a failed call changes nothing) is
-in test_base.py; here are the checks themselves and the messages they give.
+The checks are called directly, and through the estimators where the point is the
+message a user gets from ``fit`` or ``predict`` (input read once, strings never
+read as numbers, values out of the model's dtype, pre-tokenised documents, the
+sum of the weights). The rest of how the estimators react to bad input (and that
+a failed call changes nothing) is in test_base.py; labels and class weights are
+in test_classifier.py.
 """
+
+import copy
+import tracemalloc
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from sklearn_rnn import TextTokenizer
+from conftest import (
+    HYPOTHESIS,
+    WORDS,
+    assert_clear_error,
+    assert_same_state,
+    fit_quietly,
+    ignore_convergence,
+    small_rnn,
+    snapshot,
+)
+from sklearn_rnn import TextRNNClassifier, TextRNNRegressor, TextTokenizer
 from sklearn_rnn._validation import (
     as_3d,
     as_documents,
     check_documents,
+    check_in_range,
     check_label_types,
     check_sample_weight,
+    read_once,
+    to_model_dtype,
 )
+
+# Short fits keep the file fast; they are not meant to converge.
+pytestmark = ignore_convergence
+
+PREDICT_METHODS = [
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "transform",
+    "predict_proba_per_step",
+]
 
 
 # ---------------------------------------------------------------- documents
@@ -204,7 +239,6 @@ def test_label_types_mixing_strings_and_numbers_are_refused(y):
     "y",
     [
         ["a", "b"],
-        [1, 2.5, True],
         np.array([1, 2]),
         np.array(["a", "1"]),  # one dtype: all strings
         pd.Series(["a", "b"]),
@@ -213,8 +247,8 @@ def test_label_types_mixing_strings_and_numbers_are_refused(y):
         5,
     ],
 )
-def test_label_types_of_one_kind_pass(y):
-    assert check_label_types(y) is None
+def test_label_types_of_one_kind_pass_unchanged(y):
+    assert check_label_types(y) is y
 
 
 # ---------------------------------------------------------------- weights
@@ -272,7 +306,8 @@ def test_callers_sample_weight_is_not_modified(dtype):
         (0.0, r"zero for every sample"),
         (["a", "b", "c"], r"must contain numbers"),
         ([1, "a", 1], r"must contain numbers"),
-        ([1e308, 1e308, 1e308], r"sum of sample_weight overflows"),
+        ([1e308, 1e308, 1e308], r"sample_weight sums to inf, more than 1e\+300"),
+        ([8e307, 8e307, 1], r"sample_weight sums to 1\.6e\+308, more than 1e\+300"),
     ],
     ids=[
         "negative",
@@ -289,8 +324,380 @@ def test_callers_sample_weight_is_not_modified(dtype):
         "strings",
         "a-string",
         "overflowing-sum",
+        "sum-near-the-limit",
     ],
 )
 def test_invalid_sample_weight_is_named(sample_weight, match):
     with pytest.raises(ValueError, match=match):
         check_sample_weight(sample_weight, 3)
+
+
+# ---------------------------------------------------------------- read once
+def test_read_once_lists_iterators_and_leaves_collections_alone():
+    assert read_once(doc for doc in ["a", "b"]) == ["a", "b"]
+    assert read_once(iter([1, 2])) == [1, 2]
+    assert read_once(map(str, [1])) == ["1"]
+    for X in (["a"], ("a",), np.array(["a"]), pd.Series(["a"]), {"a"}, None, "ab"):
+        assert read_once(X) is X
+
+
+def _generator(items):
+    return (item for item in items)
+
+
+def test_fit_and_predict_read_generators_once_as_lists(seed_train, numeric_2d):
+    """X, y and sample_weight given as generators (one-shot iterables) fit and
+    predict as the same lists do, for text and for numbers: each call reads them
+    once. A generator of numeric rows used to be read as documents ("Document at
+    position 0 in X is ndarray ... not str"), and y as a generator was consumed by
+    the label check before being read."""
+    for X, y in (seed_train, (list(numeric_2d[0]), list(numeric_2d[1]))):
+        weights = np.linspace(0.5, 2.0, len(y))
+        from_lists = small_rnn(max_iter=3).fit(X, y, sample_weight=weights)
+        from_generators = small_rnn(max_iter=3).fit(
+            _generator(X), _generator(y), sample_weight=_generator(weights)
+        )
+        for method in PREDICT_METHODS:
+            expected = getattr(from_lists, method)(X)
+            got = getattr(from_generators, method)(_generator(X))
+            if method == "predict_proba_per_step":
+                for e, g in zip(expected, got, strict=True):
+                    np.testing.assert_array_equal(e, g)
+            else:
+                np.testing.assert_array_equal(expected, got)
+        assert from_generators.score(_generator(X), y) == from_lists.score(X, y)
+        # Training continued on generators: partial_fit and warm start.
+        continued = copy.deepcopy(from_lists).partial_fit(X, y)
+        from_generators = copy.deepcopy(from_lists).partial_fit(
+            _generator(X), _generator(y)
+        )
+        np.testing.assert_array_equal(
+            continued.predict_proba(X), from_generators.predict_proba(X)
+        )
+        warm = copy.deepcopy(from_lists).set_params(warm_start=True, max_iter=2)
+        assert warm.fit(_generator(X), _generator(y)).n_iter_ == 5
+
+
+def test_partial_fit_reads_a_generator_of_classes_once(seed_train):
+    clf = small_rnn().partial_fit(*seed_train, classes=_generator([0, 1]))
+    np.testing.assert_array_equal(clf.classes_, [0, 1])
+
+
+@pytest.mark.parametrize("X", [{1.0, 2.0}, None], ids=["set", "None"])
+def test_numeric_model_speaks_of_numeric_sequences(numeric_model, X):
+    """A numeric model given what is neither text nor numbers says what it reads,
+    not that "documents" are required."""
+    with pytest.raises(TypeError, match="reads numeric sequences: a 2-D or 3-D") as e:
+        numeric_model.predict(X)
+    assert "document" not in str(e.value)
+
+
+# ---------------------------------------------------------------- pre-tokenised
+JOIN_TOKENS = r'X = \[" "\.join\(tokens\) for tokens in X\]'
+TOKEN_LISTS = {
+    "unequal-lists": ([["not", "good"], ["bad"]], 0, "list"),
+    "equal-lists": ([["not", "good"], ["very", "bad"]], 0, "list"),
+    "tuples": ((("not", "good"), ("bad",)), 0, "tuple"),
+    "empty-first": ([[], ["bad"]], 1, "list"),
+    "arrays": ([np.array(["not", "good"]), np.array(["bad"])], 0, "ndarray"),
+    "Series-of-lists": (pd.Series([["not", "good"], ["bad"]]), 0, "list"),
+}
+
+
+@pytest.mark.parametrize("case", TOKEN_LISTS)
+def test_pre_tokenised_documents_are_refused_with_the_fix(case, text_model, seed_train):
+    """Lists of tokens are not documents: fit used to fail with NumPy's
+    "inhomogeneous shape" (or, for equal lengths, "X holds strings but is not 1-D
+    text"), and predict with "got list". Each now says the input looks
+    pre-tokenised and how to join it."""
+    X, position, kind = TOKEN_LISTS[case]
+    match = rf"X looks pre-tokenised: sample {position} is a {kind} of tokens"
+    with pytest.raises(ValueError, match=match) as excinfo:
+        as_documents(X)
+    assert_clear_error(excinfo, JOIN_TOKENS)
+    with pytest.raises(ValueError, match=JOIN_TOKENS):
+        small_rnn(max_iter=2).fit(X, [0, 1])
+    before = snapshot(text_model)
+    for method in PREDICT_METHODS:
+        with pytest.raises(ValueError, match=match):
+            getattr(text_model, method)(X)
+    assert_same_state(before, vars(text_model))
+
+
+def test_lists_of_numbers_are_still_numeric_sequences(numeric_model, numeric_2d):
+    X = numeric_2d[0][:4]
+    assert as_documents(X.tolist()) is None
+    np.testing.assert_array_equal(
+        numeric_model.predict_proba(X.tolist()), numeric_model.predict_proba(X)
+    )
+
+
+# ---------------------------------------------------------------- strings
+@pytest.mark.parametrize(
+    "column",
+    [
+        ["1", "2", "3", "4"],
+        pd.array(["1", "2", "3", "4"], dtype="string"),
+        ["good", "bad", "fine", "meh"],
+        pd.Categorical(["1", "2", "1", "2"]),
+    ],
+    ids=["numeric-strings", "string-dtype", "words", "categorical"],
+)
+def test_a_dataframe_column_of_strings_is_never_read_as_numbers(column, text_model):
+    """A one-column DataFrame of numeric-looking strings used to become a numeric
+    model silently ("1" read as 1.0). Strings are never converted to numbers: the
+    message gives the column as documents, or the conversion to do."""
+    X = pd.DataFrame({"text": column})
+    match = (
+        r"X is a DataFrame with one column \('text'\) of strings; strings are "
+        r"never read as numbers\. If the column holds documents, pass it as a 1-D "
+        r"Series: X\['text'\]\. .*astype\(float\)"
+    )
+    for estimator in (small_rnn(max_iter=2), small_rnn(TextRNNRegressor, max_iter=2)):
+        with pytest.raises(ValueError, match=match):
+            estimator.fit(X, [0, 1, 0, 1])
+        assert not hasattr(estimator, "input_mode_")
+    with pytest.raises(ValueError, match=r"fitted on text.*pass X\['text'\]"):
+        text_model.predict(X)
+    # The fix the message gives works.
+    assert small_rnn(max_iter=2).fit(X["text"], [0, 1, 0, 1]).input_mode_ == "text"
+
+
+@pytest.mark.parametrize(
+    "X, where",
+    [
+        (np.array([["1", "2"], ["3", "4"]] * 2), r"ndarray of shape \(4, 2\)\."),
+        (np.array([[1.0, "2"], [3.0, 4.0]] * 2, dtype=object), r"shape \(4, 2\)\."),
+        ([[1.0, "2"], [3.0, 4.0]] * 2, r"list\."),
+        (pd.DataFrame({"a": [1.0] * 4, "b": ["1", "2", "3", "4"]}), "column 'b'"),
+    ],
+    ids=["str-array", "object-array", "list", "DataFrame"],
+)
+def test_strings_in_numeric_input_are_refused(X, where):
+    """A 2-D str array of numbers used to become a numeric model silently."""
+    with pytest.raises(ValueError, match=r"X holds strings but is not 1-D text") as e:
+        small_rnn(max_iter=2).fit(X, [0, 1, 0, 1])
+    assert_clear_error(e, where)
+    assert_clear_error(e, "strings are never converted to numbers")
+
+
+# ---------------------------------------------------------------- model dtype
+OUT_OF_FLOAT32 = (
+    r"X\[{}\] = {} is out of the range of float32 \(the model's dtype, whose "
+    r"largest magnitude is 3\.403e\+38\): it would become infinite\. Scale the "
+    r"inputs down \(e\.g\. standardise them\) or fit the model with "
+    r'dtype="float64"\.'
+)
+
+
+@pytest.fixture(scope="module")
+def float32_model(numeric_2d):
+    return fit_quietly(small_rnn(max_iter=5, dtype="float32"), *numeric_2d)
+
+
+def test_to_model_dtype_names_the_first_value_out_of_range():
+    X = np.zeros((3, 4, 2))
+    X[1, 2, 1], X[2, 0, 0] = 1e39, -1e39
+    with pytest.raises(ValueError, match=OUT_OF_FLOAT32.format("1, 2, 1", r"1e\+39")):
+        to_model_dtype(X, np.float32)
+    # A chunk of a larger input names the position in that input.
+    with pytest.raises(ValueError, match=OUT_OF_FLOAT32.format("7, 2, 1", r"1e\+39")):
+        to_model_dtype(X, np.float32, start=6)
+    with pytest.raises(ValueError, match=OUT_OF_FLOAT32.format("2, 0", r"-1e\+39")):
+        to_model_dtype(X[:, :, 0], np.float32)
+    # Fine in float64; no copy when the dtype is the model's already.
+    assert to_model_dtype(X, np.float64) is X
+    big = np.full((2, 3), np.finfo(np.float32).max, dtype=np.float32)
+    assert to_model_dtype(big, np.float32) is big  # only its sum overflows
+
+
+def test_check_in_range_reads_without_copying_and_names_the_value():
+    X = np.zeros((3000, 4))
+    check_in_range(X, np.float32)
+    X[2500, 3] = 5e38
+    with pytest.raises(ValueError, match=OUT_OF_FLOAT32.format("2500, 3", r"5e\+38")):
+        check_in_range(X, np.float32)
+    check_in_range(X, np.float64)  # float64 holds it
+    with np.errstate(over="ignore"):
+        narrow = X.astype(np.float32)  # inf: not wider than the model, not checked
+    check_in_range(narrow, np.float32)
+
+
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+def test_float32_model_refuses_inputs_out_of_its_range(
+    float32_model, numeric_2d, method
+):
+    """1e39 passes a float64 finiteness check, but is infinite in a float32 model:
+    predict_proba used to return NaN while predict returned the first class."""
+    X = numeric_2d[0][:8].copy()
+    X[3, 5] = 1e39
+    before = snapshot(float32_model)
+    with pytest.raises(ValueError, match=OUT_OF_FLOAT32.format("3, 5", r"1e\+39")):
+        getattr(float32_model, method)(X)
+    assert_same_state(before, vars(float32_model))
+    X[3, 5] = np.finfo(np.float32).max  # the largest float32 is in range
+    assert np.isfinite(float32_model.predict_proba(X)).all()
+
+
+def test_float32_model_names_the_sample_in_any_chunk(numeric_3d):
+    X, y = numeric_3d
+    model = fit_quietly(small_rnn(max_iter=2, dtype="float32"), X, y)
+    X = np.repeat(X, 60, axis=0)  # 2400 samples: three prediction chunks
+    X[2345, 4, 2] = -2e39
+    match = OUT_OF_FLOAT32.format("2345, 4, 2", r"-2e\+39")
+    with pytest.raises(ValueError, match=match):
+        model.predict(X)
+
+
+@pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit"])
+def test_fit_reports_float32_overflow_as_an_input_problem(
+    float32_model, numeric_2d, how
+):
+    """Training on 1e39 in float32 used to end in "Training diverged at epoch 1:
+    the weights overflowed", which blames the learning rate; the input is named."""
+    X, y = numeric_2d
+    X = X.copy()
+    X[7, 0] = 1e39
+    match = OUT_OF_FLOAT32.format("7, 0", r"1e\+39")
+    if how == "fit":
+        fresh = small_rnn(max_iter=2, dtype="float32")
+        with pytest.raises(ValueError, match=match) as excinfo:
+            fresh.fit(X, y)
+        assert "diverged" not in str(excinfo.value)
+        assert not hasattr(fresh, "input_mode_")
+        return
+    model = copy.deepcopy(float32_model).set_params(warm_start=how == "warm_start")
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=match):
+        getattr(model, "fit" if how == "warm_start" else how)(X, y)
+    assert_same_state(before, vars(model))
+
+
+def test_float64_model_refuses_long_doubles_out_of_its_range(numeric_model, numeric_2d):
+    X = numeric_2d[0][:4].astype(np.longdouble)
+    if np.finfo(np.longdouble).max <= np.finfo(np.float64).max:
+        pytest.skip("long double is float64 on this platform")
+    X[1, 2] = np.longdouble("1e400")
+    with pytest.raises(ValueError, match=r"X\[1, 2\] = 1e\+400 is out of .*float64"):
+        numeric_model.predict(X)
+
+
+@pytest.mark.parametrize("model_dtype", ["float64", "float32"])
+def test_numeric_prediction_makes_no_full_size_copy(model_dtype):
+    """Prediction converts numeric input to the model's dtype one chunk at a time:
+    61 MiB of float32 input used to add 122 MiB (a float64 copy of it all). The
+    peak of the allocations during a prediction stays below the input's size."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40_000, 40)).astype(np.float32)  # 6.1 MiB
+    y = (X[:50, -1] > 0).astype(int)
+    model = fit_quietly(
+        small_rnn(hidden_size=4, max_iter=2, dtype=model_dtype), X[:50], y
+    )
+    for method in ("predict_proba", "transform"):
+        tracemalloc.start()
+        try:
+            getattr(model, method)(X)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < X.nbytes, (method, peak / 2**20, X.nbytes / 2**20)
+
+
+# ---------------------------------------------------------------- weights, fitted
+def test_weights_too_large_for_the_loss_are_refused_before_training(seed_train):
+    """Weights summing to 1.6e308 (finite) used to end in "Training diverged at
+    epoch 1: the loss is inf": the weighted loss overflowed. Refused up front."""
+    X, y = seed_train
+    weights = np.ones(len(y))
+    weights[:2] = 8e307
+    for estimator in (small_rnn(max_iter=2), small_rnn(TextRNNRegressor, max_iter=2)):
+        with pytest.raises(ValueError, match=r"sample_weight sums to 1\.6e\+308") as e:
+            estimator.fit(X, np.asarray(y, dtype=float), sample_weight=weights)
+        assert_clear_error(e, "Scale the weights down")
+        assert "diverged" not in str(e.value)
+    # The fix the message gives: the same ratios, scaled down, train.
+    small_rnn(max_iter=2).fit(X, y, sample_weight=weights / weights.mean())
+
+
+# ---------------------------------------------------------------- hostile input
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@HYPOTHESIS
+@given(
+    X=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.just(6)),
+        elements=st.one_of(
+            st.floats(-3, 3),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.sampled_from([FLOAT32_MAX, -FLOAT32_MAX, 3.4028236e38, 1e39]),
+        ),
+    )
+)
+def test_float32_model_on_any_finite_float64_input(float32_model, X):
+    """Any finite float64 input: finite probabilities, or the first value the
+    float32 model cannot hold named, with its position."""
+    with np.errstate(over="ignore"):
+        out = ~np.isfinite(X.astype(np.float32))
+    if out.any():
+        i, j = np.argwhere(out)[0]
+        with pytest.raises(ValueError, match=rf"X\[{i}, {j}\] = .* out of the range"):
+            float32_model.predict_proba(X)
+    else:
+        proba = float32_model.predict_proba(X)
+        assert np.isfinite(proba).all() and proba.shape == (len(X), 2)
+
+
+@HYPOTHESIS
+@given(
+    X=st.one_of(
+        st.lists(st.lists(WORDS, max_size=3), min_size=1, max_size=4),
+        st.lists(st.lists(WORDS, min_size=2, max_size=2), min_size=1, max_size=4),
+        st.lists(st.tuples(WORDS, WORDS), min_size=1, max_size=4),
+    ),
+    consume=st.booleans(),
+)
+def test_text_model_on_any_token_lists(text_model, X, consume):
+    """Token lists, as lists or read from a generator: refused as pre-tokenised
+    (all empty lists have no token to tell, and are not documents either)."""
+    given_X = _generator(X) if consume else X
+    with pytest.raises((ValueError, TypeError)) as excinfo:
+        text_model.predict_proba(given_X)
+    if any(len(tokens) for tokens in X):
+        assert_clear_error(excinfo, "looks pre-tokenised")
+        assert_clear_error(excinfo, JOIN_TOKENS)
+    else:
+        assert_clear_error(excinfo, "fitted on text", "not str")
+
+
+@HYPOTHESIS
+@given(
+    values=st.lists(
+        st.one_of(
+            st.integers(-3, 3),
+            st.sampled_from(["1", "2.5", "a"]),
+            st.floats(-3, 3),
+        ),
+        min_size=4,
+        max_size=4,
+    ),
+    container=st.sampled_from(["object-array", "DataFrame", "list"]),
+)
+def test_fit_never_reads_strings_as_numbers(values, container):
+    """A numeric table holding any strings is refused, whatever the container;
+    one without strings trains."""
+    rows = [[v, 1.0] for v in values]
+    X = {
+        "object-array": lambda: np.array(rows, dtype=object),
+        "DataFrame": lambda: pd.DataFrame({"a": values, "b": [1.0] * 4}),
+        "list": lambda: rows,
+    }[container]()
+    clf = TextRNNClassifier(hidden_size=4, max_iter=2, random_state=0)
+    if any(isinstance(v, str) for v in values):
+        with pytest.raises(ValueError) as excinfo:
+            clf.fit(X, [0, 1, 0, 1])
+        assert_clear_error(excinfo, "strings")
+        assert not hasattr(clf, "input_mode_")
+    else:
+        assert clf.fit(X, [0, 1, 0, 1]).input_mode_ == "numeric"
