@@ -397,7 +397,12 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         """The checked training samples of positive weight, with their encoded
         targets; returns (mode, samples, fitted attributes found on the way)."""
         mode, data, y, fitted = check_fit_input(
-            self, X, y, reset=not continuing, check_targets=self._check_targets
+            self,
+            X,
+            y,
+            reset=not continuing,
+            check_targets=self._check_targets,
+            dtype=self._float_dtype(),
         )
         sample_weight = check_sample_weight(sample_weight, len(y))
         samples = DataSet(data, y, sample_weight, sample_weight).positive(sample_weight)
@@ -446,11 +451,12 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             )
         return fitted
 
-    def _sequences(self, data, tokenizer, dtype, reading):
+    def _sequences(self, data, tokenizer, dtype, reading, start=0):
         """Documents or a numeric array as ragged sequences, cut as ``reading``
-        (max_len, truncation) says."""
+        (max_len, truncation) says. ``start``: the position of ``data[0]`` in the
+        caller's input, for messages."""
         if tokenizer is None:
-            ragged = Ragged.from_numeric(data, dtype)
+            ragged = Ragged.from_numeric(data, dtype, start)
         else:
             # The documents are checked already: a TextTokenizer skips that.
             to_ids = getattr(
@@ -643,7 +649,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             for start in range(0, len(data), PREDICT_CHUNK):
                 chunk = slice(start, start + PREDICT_CHUNK)
                 sequences = model._sequences(
-                    data[chunk], tokenizer, dtype, model._reading
+                    data[chunk], tokenizer, dtype, model._reading, start
                 )
                 result = run(params, *sequences, PREDICT_CHUNK, pooling=model._pooling)
                 if width is None:
