@@ -119,6 +119,7 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
 
     # ------------------------------------------------------------ targets
     def _check_targets(self, y):
+        _refuse_missing_or_text_targets(y)
         return _check_y(y, multi_output=True, y_numeric=True, estimator=self)
 
     def _encode_targets(self, y, sample_weight, *, continuing):
@@ -147,8 +148,26 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
                 "target_mean_": mean,
                 "target_scale_": scale,
             }
-        scaled = (y2 - mean) / scale
-        return scaled.astype(self._float_dtype(), copy=False), state
+        if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            raise ValueError(
+                "y is too large to standardize: its mean or standard deviation "
+                "overflows float64. Divide y by a constant (and multiply the "
+                "predictions back), or set target_scaling=None."
+            )
+        with np.errstate(over="ignore"):
+            scaled = ((y2 - mean) / scale).astype(self._float_dtype(), copy=False)
+        if not np.isfinite(scaled).all():
+            row, column = np.argwhere(~np.isfinite(scaled))[0]
+            where = f"y[{row}]" if y.ndim == 1 else f"y[{row}, {column}]"
+            dtype = scaled.dtype.name
+            scaled_note = " once standardized" if self.target_scaling else ""
+            raise ValueError(
+                f"{where} = {y2[row, column]:g} is out of the range of {dtype} (the "
+                f"model's dtype){scaled_note}: it would become infinite. Set "
+                f"target_scaling='standard', divide y by a constant, or fit with "
+                f'dtype="float64".'
+            )
+        return scaled, state
 
     # ------------------------------------------------------------ predict
     def _unscale(self, outputs):
@@ -195,6 +214,39 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         """
         model = self._model()
         return [model._unscale(z) for z in model._outputs_per_step(X)]
+
+
+def _refuse_missing_or_text_targets(y):
+    """Refuse None (or pd.NA) and strings among the targets, naming the first.
+
+    scikit-learn turns None into NaN after its own NaN check, and strings that
+    look like numbers into numbers; a regressor's targets must be numbers.
+    """
+    dtype = getattr(y, "dtype", None)
+    if dtype is None:
+        try:  # a list of numbers, checked at NumPy's speed
+            dtype = np.asarray(y).dtype
+        except (TypeError, ValueError):
+            dtype = np.dtype(object)  # ragged: _check_y will say so
+    if dtype.kind in "biuf":
+        return
+    values = np.asarray(y, dtype=object)
+    for index, value in np.ndenumerate(values):
+        if value is None or type(value).__name__ == "NAType":
+            position = index[0] if values.ndim == 1 else index
+            raise ValueError(
+                f"y has a missing target ({value}) at position {position}; every "
+                "sample needs a target value. Drop the samples without one, or "
+                "impute them first (e.g. sklearn.impute.SimpleImputer)."
+            )
+        if isinstance(value, (str, bytes)):
+            position = index[0] if values.ndim == 1 else index
+            raise ValueError(
+                f"y holds text ({value!r} at position {position}), but a regressor "
+                "needs numeric targets. Convert them (y = np.asarray(y, "
+                "dtype=float)) if they are numbers written as text, or use "
+                "TextRNNClassifier for class labels."
+            )
 
 
 def _weighted_mean_and_scale(y, sample_weight, keep):

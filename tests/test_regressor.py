@@ -216,3 +216,29 @@ def test_works_in_pipeline_grid_search_and_cross_validation():
         )
     assert search.best_params_["textrnnregressor__hidden_size"] in (4, 8)
     assert scores.shape == (3,) and scores.min() > 0.5
+
+
+@pytest.mark.parametrize(
+    "y, params, words",
+    [
+        ([1.0, None, 2.0, 3.0], {}, "missing target (None) at position 1"),
+        (np.array([1.0, 2.0, None, 3.0], dtype=object), {}, "at position 2"),
+        (["1", "2", "3", "4"], {}, "y holds text ('1' at position 0)"),
+        (
+            [1.0, 2.0, 1e39, 3.0],
+            {"dtype": "float32", "target_scaling": None},
+            "y[2] = 1e+39 is out of the range of float32",
+        ),
+        ([1.0, 2.0, 1e308, -1e308], {}, "too large to standardize"),
+    ],
+)
+def test_targets_that_cannot_train_are_named_not_diverged(y, params, words):
+    """Missing, textual or out-of-range targets used to end in "Training
+    diverged" (or silently become numbers); each is an input problem."""
+    X = np.random.RandomState(0).randn(4, 5)
+    model = TextRNNRegressor(max_iter=2, **params)
+    with pytest.raises(ValueError) as excinfo:
+        model.fit(X, y)
+    assert words in str(excinfo.value)
+    assert "diverged" not in str(excinfo.value)
+    assert not hasattr(model, "n_iter_")
