@@ -2,6 +2,8 @@
 examples themselves run as doctests, collected by pytest from the modules)."""
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +58,19 @@ def test_constants_are_documented_in_the_package():
     assert all(
         name.startswith("sklearn_rnn.") for name in sklearn_rnn.SKOPS_TRUSTED_TYPES
     )
+
+
+def test_the_tests_the_documents_cite_exist():
+    """The README and the reliability page prove each guarantee by a test's name:
+    a renamed or removed test must not leave a claim without its proof."""
+    root = Path(__file__).parent.parent
+    defined = {
+        name
+        for path in (root / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(), re.MULTILINE)
+    }
+    cited = set()
+    for document in ("README.md", "docs/user_guide/reliability.md"):
+        cited |= set(re.findall(r"\b(test_\w+)`", (root / document).read_text()))
+    assert cited, "no test is cited"
+    assert cited <= defined, sorted(cited - defined)
