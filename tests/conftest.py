@@ -38,6 +38,15 @@ WEIGHT_ATTRIBUTES = (
     "output_bias_",
 )
 ESTIMATORS = (TextRNNClassifier, TextRNNRegressor)
+# The classifier's methods that read X and answer with predictions or features.
+PREDICT_METHODS = [
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "transform",
+    "predict_proba_per_step",
+]
 # Short fits are not meant to converge: modules of such tests set this as pytestmark.
 ignore_convergence = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"
@@ -113,12 +122,10 @@ def assert_same_weights(a, b):
 # Training calls ``_rnn.loss_and_gradients`` through the module, so replacing it
 # there reaches every fit; with full-batch training (the seed data is below the
 # automatic batch size of 200) one call is one epoch.
-def interrupt_on_call(monkeypatch, k):
-    """Make the k-th call of loss_and_gradients raise KeyboardInterrupt."""
-    from sklearn_rnn import _rnn
-
-    real = _rnn.loss_and_gradients
-    calls = {"n": 0}
+def interrupt_once(monkeypatch, owner, name, k=1):
+    """Make the k-th call of ``owner.name`` raise KeyboardInterrupt instead;
+    returns the call counter."""
+    real, calls = getattr(owner, name), {"n": 0}
 
     def wrapper(*args, **kwargs):
         calls["n"] += 1
@@ -126,8 +133,15 @@ def interrupt_on_call(monkeypatch, k):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_rnn, "loss_and_gradients", wrapper)
+    monkeypatch.setattr(owner, name, wrapper)
     return calls
+
+
+def interrupt_on_call(monkeypatch, k):
+    """Make the k-th call of loss_and_gradients raise KeyboardInterrupt."""
+    from sklearn_rnn import _rnn
+
+    return interrupt_once(monkeypatch, _rnn, "loss_and_gradients", k)
 
 
 # ---------------------------------------------------------------- the math

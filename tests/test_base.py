@@ -40,6 +40,7 @@ from conftest import (
     ESTIMATORS,
     HYPOTHESIS,
     NOT_A_DOCUMENT,
+    PREDICT_METHODS,
     UNK,
     WEIGHT_ATTRIBUTES,
     assert_clear_error,
@@ -49,6 +50,7 @@ from conftest import (
     fit_quietly,
     ignore_convergence,
     interrupt_on_call,
+    interrupt_once,
     small_rnn,
     snapshot,
     targets_for,
@@ -1189,14 +1191,6 @@ PREDICT_ERRORS = {
     for kind, cases in _predict_errors().items()
     for case, value in cases.items()
 }
-PREDICT_METHODS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "transform",
-    "predict_proba_per_step",
-]
 
 
 @pytest.mark.parametrize("method", PREDICT_METHODS)
@@ -1784,17 +1778,8 @@ def test_an_interrupt_anywhere_loses_nothing_and_tears_nothing(
         verbose=False,
     )
     before = snapshot(model)
-    owner, name = point
-    real, calls = getattr(owner, name), {"n": 0}
-
-    def interrupting(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == k:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings(record=True):
-        mp.setattr(owner, name, interrupting)
+        calls = interrupt_once(mp, *point, k)
         warnings.simplefilter("always")
         try:
             (model.partial_fit if call == "partial_fit" else model.fit)(X, y)

@@ -27,6 +27,7 @@ from conftest import (
     fit_quietly,
     ignore_convergence,
     interrupt_on_call,
+    interrupt_once,
     small_rnn,
     targets_for,
 )
@@ -628,19 +629,6 @@ def test_an_interrupt_under_warnings_as_errors_keeps_what_it_says(
     assert clf.n_iter_ == clf.best_epoch_ == 3
     monkeypatch.undo()
     assert_same_weights(clf, fit_quietly(small_rnn(max_iter=3), *seed_train))
-
-
-def interrupt_once(monkeypatch, owner, name, k=1):
-    """Make the k-th call of ``owner.name`` raise KeyboardInterrupt instead."""
-    real, calls = getattr(owner, name), {"n": 0}
-
-    def wrapper(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == k:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, wrapper)
 
 
 @ignore_convergence  # the run had reached max_iter when interrupted

@@ -20,6 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 from conftest import (
     HYPOTHESIS,
+    PREDICT_METHODS,
     WORDS,
     assert_clear_error,
     assert_same_state,
@@ -42,15 +43,6 @@ from sklearn_rnn._validation import (
 
 # Short fits keep the file fast; they are not meant to converge.
 pytestmark = ignore_convergence
-
-PREDICT_METHODS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "transform",
-    "predict_proba_per_step",
-]
 
 
 # ---------------------------------------------------------------- documents
