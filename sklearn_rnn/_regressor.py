@@ -253,8 +253,9 @@ def _weighted_mean_and_scale(y, sample_weight, keep):
     """Per-column weighted mean and standard deviation (1 for a constant column)."""
     if keep is not None:
         y, sample_weight = y[keep], sample_weight[keep]
-    mean = np.average(y, axis=0, weights=sample_weight)
-    variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
+    with np.errstate(over="ignore"):  # an overflow is refused by the caller
+        mean = np.average(y, axis=0, weights=sample_weight)
+        variance = np.average((y - mean) ** 2, axis=0, weights=sample_weight)
     scale = np.sqrt(variance)
     # A constant target (or one too close to constant to divide by) is only shifted.
     scale[scale <= 1e-12 * np.maximum(np.abs(mean), 1.0)] = 1.0
