@@ -128,9 +128,9 @@ def check(kind, model, before, outcome, caught, X, reference):
         # The interrupt arrived after the call had returned, in the worker's own
         # code: the call itself completed, whole.
         completed = kind != "predict_proba" and whole(model, X)
-        if completed and model.n_iter_ == reference.n_iter_:
-            if same_weights(model, reference):
-                return "ok"
+        same = completed and model.n_iter_ == reference.n_iter_
+        if same and same_weights(model, reference):
+            return "ok"
         return "wrong"
     # Returned: a prediction leaves the model as it was; a fit ends whole, and
     # says what it kept if it was interrupted.
