@@ -1,27 +1,110 @@
-"""Tests for ``sklearn_rnn._threads``: BLAS thread limits, shared by concurrent calls.
+"""Tests for ``sklearn_rnn._threads``: BLAS thread limits under threads and interrupts.
 
-The session runs with one BLAS thread (the root conftest.py); each test here allows
-two, so that a limit to one is visible, and checks what is in force inside and after
-the contexts. Where the estimators apply the limit (fit, predict) is in test_base.py.
+The session runs with one BLAS thread (the root conftest.py); the tests here allow
+two, so that a limit to one is visible, and check what is in force inside and after
+the contexts, on the real BLAS library through threadpoolctl. Where the estimators
+apply the limit (fit, predict) is in test_base.py.
+
+With threadpoolctl 3.8 and later, the first thread that sets OpenBLAS's (pthreads)
+setting controls it until its last ``limit`` context ends, and limits asked for from
+other threads meanwhile are silently ignored. ``two_blas_threads`` therefore sets
+two threads and leaves no thread in control, as a program that set its limit once
+does; ``user_limits_two`` is a user's ``threadpool_limits`` context around the calls
+instead, which keeps the main thread in control.
 """
 
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
+from sklearn.utils.parallel import _get_threadpool_controller
 from threadpoolctl import threadpool_limits
 
 import sklearn_rnn._threads as threads_module
-from conftest import blas_thread_counts
+from sklearn_rnn import _rnn
 from sklearn_rnn._threads import AUTO_THREADED_HIDDEN_SIZE, blas_threads
+
+WAIT = 10  # seconds; a wait that runs out fails its test instead of hanging it
+
+
+def blas_thread_counts():
+    """The thread counts of the BLAS libraries loaded, read through scikit-learn's
+    cached controller (``threadpool_info()`` finds the libraries anew: too slow for
+    the thousands of checks below)."""
+    blas = _get_threadpool_controller().select(user_api="blas")
+    return {lib.num_threads for lib in blas.lib_controllers}
+
+
+def allow_blas_threads(n):
+    """Set the process's BLAS threads to ``n``, leaving no thread in control: the
+    limiter pair with no limit ends this thread's claim (threadpoolctl >= 3.8)."""
+    threadpool_limits(limits=n, user_api="blas")
+    with threadpool_limits(limits=None, user_api="blas"):
+        pass
+
+
+def assert_left_as_it_was():
+    """Two BLAS threads, and the next call, from another thread, completes and
+    limits again: no lock and no claim on the setting was left held."""
+    assert blas_thread_counts() == {2}
+    seen = {}
+
+    def call():
+        with blas_threads(1, 8):
+            seen["inside"] = blas_thread_counts()
+        seen["after"] = blas_thread_counts()
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    thread.join(WAIT)
+    assert not thread.is_alive(), "the next call hangs"
+    assert seen == {"inside": {1}, "after": {2}}
 
 
 @pytest.fixture
 def two_blas_threads():
+    allow_blas_threads(2)
+    assert blas_thread_counts() == {2}
+    try:
+        yield
+        # Every context of the test has restored the setting it found.
+        assert_left_as_it_was()
+    finally:
+        allow_blas_threads(1)  # the session's setting
+
+
+@pytest.fixture
+def user_limits_two():
     with threadpool_limits(limits=2, user_api="blas"):
         assert blas_thread_counts() == {2}
         yield
-        # Every context of the test has restored the setting it found.
         assert blas_thread_counts() == {2}
+
+
+def run_in_thread(function):
+    """Start ``function`` in a new thread; the returned join() re-raises its
+    exception or returns its result."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["result"] = function()
+        except BaseException as exc:  # noqa: BLE001 (re-raised by join)
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+
+    def join():
+        thread.join(WAIT)
+        assert not thread.is_alive(), "the thread hangs"
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("result")
+
+    return join
 
 
 @pytest.mark.parametrize(
@@ -61,104 +144,197 @@ def test_nested_limits_run_under_the_outer_one(two_blas_threads):
     assert blas_thread_counts() == {2}
 
 
-class FakeController:
-    """Stands in for threadpoolctl's controller: one process-wide setting that any
-    thread can change, as the sharing logic assumes."""
-
-    def __init__(self):
-        self.threads = 2
-        self.log = []
-
-    def limit(self, *, limits, user_api):
-        assert user_api == "blas"
-        controller, saved = self, self.threads
-        controller.threads = limits
-        controller.log.append(("limit", limits))
-
-        class Limiter:
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                controller.threads = saved
-                controller.log.append(("restore", saved))
-
-        return Limiter()
-
-
-@pytest.fixture
-def controller(monkeypatch):
-    fake = FakeController()
-    monkeypatch.setattr(threads_module, "_get_threadpool_controller", lambda: fake)
-    return fake
-
-
-def test_overlapping_calls_in_threads_restore_the_setting_once_all_end(controller):
-    """Thread A enters first and leaves first, while B (which asks for another
-    limit) is still inside: B runs under A's limit and keeps it, and the setting
-    comes back once, when B leaves. A plain save-and-restore per call would let A
-    restore 2 threads under B, and B then "restore" A's limit for good."""
-    a_inside, b_inside, a_left, b_may_leave = (threading.Event() for _ in range(4))
-    seen, errors = {}, []
-
-    def run(name, limit, enter_after, leave_after, entered):
-        try:
-            if enter_after is not None:
-                assert enter_after.wait(10)
-            with blas_threads(limit, 8):
-                entered.set()
-                seen[f"{name} inside"] = controller.threads
-                assert leave_after.wait(10)
-            if name == "a":
-                seen["after a"] = controller.threads
-                a_left.set()
-        except Exception as exc:  # reported below, with the thread's name
-            errors.append((name, exc))
-
-    a = threading.Thread(target=run, args=("a", 1, None, b_inside, a_inside))
-    b = threading.Thread(target=run, args=("b", 3, a_inside, b_may_leave, b_inside))
-    a.start()
-    b.start()
-    assert a_left.wait(10)
-    b_may_leave.set()
-    a.join(10)
-    b.join(10)
-    assert not errors
-    assert seen == {"a inside": 1, "b inside": 1, "after a": 1}
-    assert controller.threads == 2
-    assert controller.log == [("limit", 1), ("restore", 2)]
-
-
-def test_a_failing_call_still_restores(controller):
+def test_a_failing_call_still_restores(two_blas_threads):
     with pytest.raises(RuntimeError), blas_threads(1, 8):
         raise RuntimeError
-    assert controller.log == [("limit", 1), ("restore", 2)]
+    assert blas_thread_counts() == {2}
     with blas_threads(1, 8):  # and the next call limits again
-        assert controller.threads == 1
-    assert controller.threads == 2
+        assert blas_thread_counts() == {1}
 
 
-@pytest.mark.xfail(
-    reason="Package bug with this OpenBLAS: a limit set or restored from a thread "
-    "other than the main one does not take effect, so when a worker thread is the "
-    "last to leave, the process stays on one BLAS thread.",
-    strict=True,
-)
-def test_a_worker_thread_leaving_last_restores_the_setting():
+def test_a_worker_thread_leaving_last_restores_the_setting(user_limits_two):
     entered, may_leave = threading.Event(), threading.Event()
 
     def worker():
         with blas_threads(1, 8):
             entered.set()
-            may_leave.wait(10)
+            assert may_leave.wait(WAIT)
 
-    # Leaving this context restores the session's setting, from the main thread.
-    with threadpool_limits(limits=2, user_api="blas"):
-        thread = threading.Thread(target=worker)
+    with blas_threads(1, 8):
+        join = run_in_thread(worker)
+        assert entered.wait(WAIT)
+    may_leave.set()
+    join()
+    assert blas_thread_counts() == {2}
+
+
+# ---------------------------------------------------------------- interleavings
+@pytest.mark.parametrize(
+    "first, second", [("main", "worker"), ("worker", "main"), ("worker", "worker")]
+)
+def test_the_first_in_leaving_first_restores_the_setting(
+    two_blas_threads, first, second
+):
+    """A enters, B enters, A leaves, B leaves last: the order that, with one limit
+    shared by reference count, made B restore a setting that threadpoolctl lets
+    only A's thread change (ignored), leaving the process on one thread. B runs
+    under A's limit, then under the restored setting."""
+    a_inside, b_inside, a_left = (threading.Event() for _ in range(3))
+    seen = {}
+
+    def a():
         with blas_threads(1, 8):
-            thread.start()
-            assert entered.wait(10)
+            seen["a inside"] = blas_thread_counts()
+            a_inside.set()
+            assert b_inside.wait(WAIT)
+        seen["after a"] = blas_thread_counts()
+        a_left.set()
+
+    def b():
+        assert a_inside.wait(WAIT)
+        with blas_threads(3, 8):  # another limit: runs under A's
+            seen["b inside"] = blas_thread_counts()
+            b_inside.set()
+            assert a_left.wait(WAIT)
+            seen["b after a"] = blas_thread_counts()
+
+    roles = {a: first, b: second}
+    joins = [run_in_thread(call) for call, role in roles.items() if role == "worker"]
+    for call, role in roles.items():
+        if role == "main":
+            call()
+    for join in joins:
+        join()
+    assert seen == {
+        "a inside": {1},
+        "b inside": {1},
+        "after a": {2},
+        "b after a": {2},
+    }
+
+
+def test_concurrent_predictions_leave_the_setting_as_it_was(
+    two_blas_threads, monkeypatch, models
+):
+    """Two predictions from a thread pool, forced to overlap with the first one in
+    leaving first; the results equal serial ones."""
+    model, X = models["text"]
+    expected = model.predict_proba(X)
+    arrived, lock = [], threading.Lock()
+    b_inside, a_left = threading.Event(), threading.Event()
+    scan = _rnn._scan
+
+    def overlapping_scan(*args, **kwargs):
+        me = threading.current_thread()
+        with lock:
+            first_time = me not in arrived
+            if first_time:
+                arrived.append(me)
+        if first_time and arrived[0] is me:
+            assert b_inside.wait(WAIT)  # A stays inside until B is inside
+        elif first_time:
+            b_inside.set()
+            assert a_left.wait(WAIT)  # B leaves last
+        return scan(*args, **kwargs)
+
+    def predict():
+        proba = model.predict_proba(X)
+        if arrived[0] is threading.current_thread():
+            a_left.set()
+        return proba
+
+    monkeypatch.setattr(_rnn, "_scan", overlapping_scan)
+    with ThreadPoolExecutor(2) as pool:
+        results = [f.result(WAIT) for f in [pool.submit(predict) for _ in range(2)]]
+    assert len(arrived) == 2
+    for proba in results:
+        np.testing.assert_array_equal(proba, expected)
+
+
+def test_a_call_whose_thread_ended_inside_it_is_undone(two_blas_threads):
+    """A thread that ends inside a limit (a fork copies only the forking thread, so
+    in the child every other thread has ended) does not leave it for good: the next
+    call restores it, then limits as usual."""
+    context = blas_threads(1, 8)
+    run_in_thread(context.__enter__)()
+    assert blas_thread_counts() == {1}
+    with blas_threads(1, 8):
+        assert blas_thread_counts() == {1}
+    assert blas_thread_counts() == {2}
+    del context
+
+
+# ---------------------------------------------------------------- interrupts
+def interrupting_tracer(k):
+    """A trace function that raises KeyboardInterrupt at its k-th event (k=0: never)
+    and counts events in ``count``: function entries anywhere, where an
+    asynchronous interrupt (Ctrl-C, ``PyThreadState_SetAsyncExc``) is delivered, and
+    every line of ``_threads.py``, which covers more points than can be hit."""
+    count = [0]
+
+    def tracer(frame, event, arg):
+        if event in ("call", "line"):
+            count[0] += 1
+            if count[0] == k:
+                sys.settrace(None)
+                raise KeyboardInterrupt
+        if frame.f_code.co_filename == threads_module.__file__:
+            return tracer  # line events in this module only
+        return None
+
+    return tracer, count
+
+
+def limited_call():
+    with blas_threads(1, 8):
+        assert blas_thread_counts() == {1}
+
+
+def interrupted_call(k):
+    """``limited_call`` with an interrupt at the k-th traced event (if it comes)."""
+    tracer, count = interrupting_tracer(k)
+    sys.settrace(tracer)
+    try:
+        limited_call()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.settrace(None)
+    return count[0]
+
+
+@pytest.mark.parametrize("thread", ["main", "worker"])
+def test_an_interrupt_at_any_point_leaves_the_setting_and_no_lock(
+    two_blas_threads, thread
+):
+    """Entering and leaving, interrupted at each of their steps in turn, in the
+    thread that owns the setting."""
+    run = (
+        interrupted_call
+        if thread == "main"
+        else lambda k: run_in_thread(lambda: interrupted_call(k))()
+    )
+    n_points = run(0)
+    assert n_points > 30
+    for k in range(1, n_points + 1):
+        run(k)
+        assert_left_as_it_was()
+
+
+def test_an_interrupt_while_others_run_under_the_limit(two_blas_threads):
+    """The owner is interrupted at each step while another thread runs inside."""
+    n_points = interrupted_call(0)
+    for k in range(1, n_points + 1):
+        inside, may_leave = threading.Event(), threading.Event()
+
+        def other(inside=inside, may_leave=may_leave):
+            with blas_threads(1, 8):
+                inside.set()
+                assert may_leave.wait(WAIT)
+
+        join = run_in_thread(other)
+        assert inside.wait(WAIT)
+        interrupted_call(k)
         may_leave.set()
-        thread.join(10)
-        after = blas_thread_counts()
-    assert after == {2}
+        join()
+        assert_left_as_it_was()
