@@ -19,6 +19,9 @@ is a hang. The process runs with 2 BLAS threads, so that a limit to one thread
 left behind (the models use one below hidden size 256) is seen.
 
     python benchmarks/interrupts.py --n 2000
+
+An interrupt that arrives after the call, in this script's own worker code, can
+print a thread's traceback; the trial is still judged by the model it left.
 """
 
 import argparse

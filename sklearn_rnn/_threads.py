@@ -4,7 +4,8 @@
 one BLAS thread (below ``AUTO_THREADED_HIDDEN_SIZE``), where one thread is faster
 than two (``benchmarks/performance.py`` measures it).
 
-Why one owner at a time. Measured with the same build and threadpoolctl 3.8:
+Why one owner at a time. Measured with the OpenBLAS 0.3.31 of NumPy's wheel (pthreads
+threading layer) and threadpoolctl 3.8:
 
 - The setting is process-wide. ``openblas_set_num_threads`` called from any thread
   changes what every thread reads and uses, and so does
