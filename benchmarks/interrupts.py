@@ -44,6 +44,15 @@ def blas_setting():
     return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
 
+def moved_and_reset(setting):
+    """Whether the BLAS setting has moved from ``setting``; puts it back if so,
+    so that one failure is not counted again by every later trial."""
+    if blas_setting() == setting:
+        return False
+    threadpool_limits(limits=2, user_api="blas")
+    return True
+
+
 def interrupt(thread):
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt)
@@ -210,9 +219,7 @@ def main():
                 n_interrupted += outcome == "interrupted"
                 n_kept += any("interrupted by the user" in m for m in caught)
                 counts[check(kind, model, before, outcome, caught, X, reference)] += 1
-                moved += blas_setting() != setting
-                if blas_setting() != setting:
-                    threadpool_limits(limits=2, user_api="blas")
+                moved += moved_and_reset(setting)
             print(
                 f"{kind:<14} {args.n:>7} {n_interrupted:>12} {n_kept:>6} "
                 f"{counts['lost']:>6} {counts['wrong']:>6} {counts['hang']:>6} "
@@ -221,9 +228,7 @@ def main():
         hangs = moved = 0
         for _ in range(args.n):
             hangs += limiter_trial(rng.uniform(0, 0.002), args.timeout) == "hang"
-            moved += blas_setting() != setting
-            if blas_setting() != setting:
-                threadpool_limits(limits=2, user_api="blas")
+            moved += moved_and_reset(setting)
         print(
             f"{'BLAS limiter':<14} {args.n:>7} {'':>12} {'':>6} {'':>6} {'':>6} "
             f"{hangs:>6} {moved:>11}"
