@@ -233,9 +233,10 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         # One reading of the parameters and the fitted state for the whole call: a
         # concurrent fit or set_params cannot change them under this one.
         model = self._model()
-        if model._is_fitted() and not get_config()["skip_parameter_validation"]:
+        validated = not (incremental and model._is_fitted())
+        if not validated and not get_config()["skip_parameter_validation"]:
             # scikit-learn validates partial_fit's parameters on the first call
-            # only; set_params may have changed them since.
+            # only (fit always); set_params may have changed them since.
             model._validate_params()
         continuing = model._is_fitted() and (incremental or model.warm_start)
         outcome = {}
