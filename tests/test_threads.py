@@ -249,6 +249,7 @@ def test_concurrent_predictions_leave_the_setting_as_it_was(
     assert len(arrived) == 2
     for proba in results:
         np.testing.assert_array_equal(proba, expected)
+    assert blas_thread_counts() == {2}
 
 
 def test_a_call_whose_thread_ended_inside_it_is_undone(two_blas_threads):
