@@ -142,7 +142,9 @@ class _Limit:
         owner = _owner.get("call")
         if owner is not None and owner.thread is me:
             return self  # nested in the owning call: run under its limit
-        if owner is not None and not owner.thread.is_alive():
+        # Not owner.thread.is_alive(): interrupted, it can mark a running thread as
+        # ended for good (https://github.com/python/cpython/issues/90882).
+        if owner is not None and owner.thread not in threading.enumerate():
             _adopt(owner)
         try:
             _owner.setdefault("call", own)  # claims the place if it is free

@@ -83,7 +83,7 @@ def user_limits_two():
         assert blas_thread_counts() == {2}
 
 
-def run_in_thread(function):
+def run_in_thread(function, name=None):
     """Start ``function`` in a new thread; the returned join() re-raises its
     exception or returns its result."""
     outcome = {}
@@ -94,7 +94,7 @@ def run_in_thread(function):
         except BaseException as exc:  # noqa: BLE001 (re-raised by join)
             outcome["error"] = exc
 
-    thread = threading.Thread(target=target)
+    thread = threading.Thread(target=target, name=name)
     thread.start()
 
     def join():
@@ -274,24 +274,41 @@ dropped_in_a_finalizer = pytest.mark.filterwarnings(
 )
 
 
-def interrupting_tracer(k):
-    """A trace function that raises KeyboardInterrupt at its k-th event (k=0: never)
-    and counts events in ``count``: function entries anywhere, where an
-    asynchronous interrupt (Ctrl-C, ``PyThreadState_SetAsyncExc``) is delivered, and
-    every line of ``_threads.py``, which covers more points than can be hit."""
-    count = [0]
+class Interrupter:
+    """Raises KeyboardInterrupt at the k-th event it sees (k=0: never); counts them.
 
-    def tracer(frame, event, arg):
-        if event in ("call", "line"):
-            count[0] += 1
-            if count[0] == k:
-                sys.settrace(None)
+    As a profile function it sees every function start and every return from C,
+    the points where CPython delivers an asynchronous interrupt (Ctrl-C,
+    ``PyThreadState_SetAsyncExc``); as a trace function, every line of
+    ``_threads.py``, which covers more points than an interrupt can hit."""
+
+    def __init__(self, k):
+        self.k, self.count = k, 0
+
+    def event(self, event):
+        if event in ("call", "c_return", "line"):
+            self.count += 1
+            if self.count == self.k:
+                self.stop()
                 raise KeyboardInterrupt
+
+    def profile(self, frame, event, arg):
+        self.event(event)
+
+    def trace(self, frame, event, arg):
+        if event == "line":
+            self.event(event)
         if frame.f_code.co_filename == threads_module.__file__:
-            return tracer  # line events in this module only
+            return self.trace  # line events in this module only
         return None
 
-    return tracer, count
+    def start(self):
+        sys.setprofile(self.profile)
+        sys.settrace(self.trace)
+
+    def stop(self):
+        sys.setprofile(None)
+        sys.settrace(None)
 
 
 def limited_call(body=None):
@@ -302,16 +319,17 @@ def limited_call(body=None):
 
 
 def interrupted_call(k, body=None):
-    """``limited_call`` with an interrupt at the k-th traced event (if it comes)."""
-    tracer, count = interrupting_tracer(k)
-    sys.settrace(tracer)
+    """``limited_call`` with an interrupt at the k-th event (if it comes)."""
+    interrupter = Interrupter(k)
     try:
+        interrupter.start()
         limited_call(body)
     except KeyboardInterrupt:
         pass
     finally:
+        sys.setprofile(None)  # first: interrupter.stop() would be an event itself
         sys.settrace(None)
-    return count[0]
+    return interrupter.count
 
 
 @dropped_in_a_finalizer
@@ -355,18 +373,24 @@ def test_an_interrupt_while_another_thread_runs_under_the_limit(
                 assert may_leave.wait(WAIT)
 
         def body():  # untraced: an interrupt inside Event.wait can break the Event
-            tracer = sys.gettrace()
+            profiler, tracer = sys.getprofile(), sys.gettrace()
+            sys.setprofile(None)
             sys.settrace(None)
             try:
                 interrupted_inside.set()
                 assert other_inside.wait(WAIT)
             finally:
+                sys.setprofile(profiler)
                 sys.settrace(tracer)
 
-        join = run_in_thread(other)
+        join = run_in_thread(other, name="other")
         if first == "other":
             assert other_inside.wait(WAIT)
         count = interrupted_call(k, body)
+        # The other thread, which owns the setting if it came first, still runs
+        # and is seen to (were it seen as ended, a third call would undo its limit).
+        assert [t for t in threading.enumerate() if t.name == "other"]
+        assert all(t.is_alive() for t in threading.enumerate() if t.name == "other")
         interrupted_inside.set()  # if the interrupt came before the body
         may_leave.set()
         join()
