@@ -40,7 +40,12 @@ from ._training import (
     train,
     validation_split,
 )
-from ._validation import check_fit_input, check_predict_input, check_sample_weight
+from ._validation import (
+    check_fit_input,
+    check_predict_input,
+    check_sample_weight,
+    read_once,
+)
 from ._warnings import warn
 
 # Public fitted attribute holding each parameter of the recurrent math.
@@ -666,6 +671,24 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
     def _outputs_per_step(self, X):
         """The output layer's values after each step of each sequence of X."""
         return self._run_chunks(X, _rnn.predict_prefix_logits)
+
+    def fit_transform(self, X, y, **fit_params):
+        """Fit to (X, y), then return ``transform(X)``; X is read once, so a
+        generator serves both.
+
+        Parameters
+        ----------
+        X : list of str, or array-like of numeric sequences
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        **fit_params : dict
+            Passed to ``fit`` (e.g. ``sample_weight``).
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_size)
+        """
+        X = read_once(X)
+        return self.fit(X, y, **fit_params).transform(X)
 
     def transform(self, X):
         """The summary of each sequence that the output layer reads, as features.

@@ -113,6 +113,9 @@ class Result:
 # A loss this many times above its reference (see Run.limit) means the updates
 # are blowing the model up, even while the loss is still finite.
 DIVERGENCE_FACTOR = 100
+# The smallest reference: a near-perfect fit of near-constant targets has a loss
+# near zero, and 100 times that is noise, not divergence.
+_LOSS_FLOOR = 1e-2
 
 
 def epochs(n):
@@ -275,7 +278,7 @@ class Run:
                     UserWarning,
                 )
             )
-        elif not self.stopped and not settings.incremental:
+        elif not self.stopped and not settings.incremental and not self.unchanged:
             warnings.append(
                 (
                     f"{settings.name} reached max_iter={settings.max_iter} epochs "
@@ -429,7 +432,7 @@ def _run_epoch(params, optimizer, data, settings, rng, epoch, cache, run):
         )
         if run.limit == np.inf:
             # The call's first batch sets the reference of the divergence check.
-            run.limit = DIVERGENCE_FACTOR * max(loss, run.baseline)
+            run.limit = DIVERGENCE_FACTOR * max(loss, run.baseline, _LOSS_FLOOR)
         epoch_loss += loss * len(idx)
         if classify:
             n_correct += int((outputs.argmax(axis=1) == targets[idx]).sum())

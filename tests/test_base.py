@@ -1938,3 +1938,14 @@ def test_search_on_a_dask_cluster_equals_sequential(sequential_search, seed_trai
     assert stream.data and len(workers) == 2
     for seq, par in zip(sequential, on_dask, strict=True):
         assert_same_search(seq, par)
+
+
+@pytest.mark.parametrize("kind", ["text", "numeric"])
+def test_fit_transform_reads_a_generator_once(seed_train, numeric_2d, kind):
+    X, y = seed_train if kind == "text" else numeric_2d
+    expected = fit_quietly(small_rnn(max_iter=3), X, y).transform(X)
+    model = small_rnn(max_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        features = model.fit_transform((x for x in X), y)
+    np.testing.assert_array_equal(features, expected)

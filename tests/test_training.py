@@ -659,3 +659,29 @@ def test_an_interrupt_after_the_last_epoch_keeps_the_training(
     assert clf.n_iter_ == clf.best_epoch_ == 3
     assert_same_weights(clf, expected)
     assert clf.loss_curve_ == expected.loss_curve_
+
+
+def test_a_near_perfect_fit_of_constant_targets_is_not_divergence():
+    """Constant targets make the constant model's loss zero; the reference has a
+    floor, so Adam's jitter around a near-zero loss is not taken for a blow-up."""
+    X = np.random.RandomState(0).randn(60, 5, 2)
+    model = TextRNNRegressor(
+        alpha=0,
+        random_state=0,
+        hidden_size=8,
+        max_iter=300,
+        tol=0,
+        n_iter_no_change=1000,
+        learning_rate_init=0.05,
+        warm_start=True,
+    )
+    for _ in range(4):
+        fit_quietly(model, X, np.zeros(60))
+    assert model.n_iter_ == 1200
+
+
+def test_an_unchanged_model_is_not_said_to_be_still_improving(seed_train):
+    with pytest.warns(ConvergenceWarning) as record:
+        small_rnn(max_iter=3, learning_rate_init=1e-300).fit(*seed_train)
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 1 and messages[0].startswith("Training did not change")
