@@ -195,6 +195,54 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 )
         super()._validate_params()
 
+    # ------------------------------------------------------------ parameters
+    # tokenizer=None stands for TextTokenizer() (an estimator cannot be a default:
+    # defaults are shared between instances), so its parameters are listed and can
+    # be set as tokenizer__<name> exactly as if it had been passed.
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, also return the tokenizer's parameters as
+            ``tokenizer__<name>``, those of the default ``TextTokenizer()`` when
+            `tokenizer` is None.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        if deep and self.tokenizer is None:
+            default = TextTokenizer().get_params()
+            params.update((f"tokenizer__{k}", v) for k, v in default.items())
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        ``tokenizer__<name>`` sets a parameter of the tokenizer; when `tokenizer`
+        is None, the default ``TextTokenizer()`` is created first and becomes
+        the `tokenizer` parameter, so ``set_params(tokenizer__min_df=2)`` and
+        grid searches over ``tokenizer__min_df`` work on the default estimator.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            This estimator.
+        """
+        nested = any(key.startswith("tokenizer__") for key in params)
+        if nested and params.get("tokenizer", self.tokenizer) is None:
+            params = {**params, "tokenizer": TextTokenizer()}
+        return super().set_params(**params)
+
     # ------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):

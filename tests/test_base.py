@@ -353,6 +353,38 @@ def test_default_tokenizer_is_used_when_none(text_model, seed_train):
     )
 
 
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_default_tokenizer_parameters_are_listed_and_settable(estimator):
+    model = estimator()
+    deep = model.get_params(deep=True)
+    for name, value in TextTokenizer().get_params().items():
+        assert deep[f"tokenizer__{name}"] == value
+    assert model.get_params(deep=False)["tokenizer"] is None
+    model.set_params(tokenizer__min_df=2, tokenizer__stop_words=["a"])
+    assert isinstance(model.tokenizer, TextTokenizer)
+    assert (
+        model.tokenizer.get_params()
+        == TextTokenizer(min_df=2, stop_words=["a"]).get_params()
+    )
+    # tokenizer=None in the same call still means the default tokenizer.
+    other = estimator().set_params(tokenizer=None, tokenizer__max_len=3)
+    assert other.tokenizer.max_len == 3
+
+
+@ignore_convergence
+def test_grid_search_reaches_the_default_tokenizer(seed_train):
+    search = GridSearchCV(
+        small_rnn(max_iter=3), {"tokenizer__min_df": [1, 2]}, cv=2
+    ).fit(*seed_train)
+    assert [p["tokenizer__min_df"] for p in search.cv_results_["params"]] == [1, 2]
+    assert (
+        search.best_estimator_.tokenizer_.min_df
+        == search.best_params_["tokenizer__min_df"]
+    )
+    # The searched estimator itself keeps its default.
+    assert search.estimator.tokenizer is None
+
+
 def test_fit_does_not_fit_or_mutate_the_given_tokenizer(seed_train):
     tokenizer = TextTokenizer(min_df=2)
     params = tokenizer.get_params()
