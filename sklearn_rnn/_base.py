@@ -21,9 +21,7 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
 )
-from sklearn.utils.validation import (
-    has_fit_parameter,
-)
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from . import _docs, _rnn
 from ._optimizers import Plateau, make_optimizer
@@ -757,6 +755,30 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             In ``[-1, 1]`` (tanh units); zero for an empty sequence.
         """
         return self._run_chunks(X, _rnn.predict_pooled, "b_h")
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of :meth:`transform`'s columns, one per hidden unit.
+
+        As scikit-learn names the components of its own transformers: the
+        lowercased class name and the unit's index, e.g.
+        ``"textrnnclassifier0"``. They also name the columns of a pandas or
+        polars output (see ``set_output``) and of a ``ColumnTransformer``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Not used in the names; accepted so that a ``ColumnTransformer`` can
+            pass the names of the columns it selected.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per column of :meth:`transform`.
+        """
+        check_is_fitted(self)
+        prefix = type(self).__name__.lower()
+        size = self._model().hidden_bias_.shape[0]
+        return np.asarray([f"{prefix}{i}" for i in range(size)], dtype=object)
 
 
 BaseTextRNN._parameter_constraints = {

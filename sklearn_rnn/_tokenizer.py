@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.utils import murmurhash3_32
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -21,9 +21,33 @@ from ._warnings import warn
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
 
+# Words of scikit-learn's English stop list that stop_words="english" keeps: they
+# negate or contrast what follows ("not good", "good but long"), and reading word
+# order is what a recurrent network is for. Dropping them turns "not good" into
+# "good".
+KEPT_STOP_WORDS = frozenset(
+    {
+        *("not", "no", "nor", "never", "none", "nothing", "nobody", "noone"),
+        *("neither", "nowhere", "cannot", "cant", "without"),
+        *("but", "however", "although", "though", "yet", "nevertheless", "except"),
+    }
+)
+ENGLISH_STOP_WORDS_KEEPING_NEGATIONS = frozenset(ENGLISH_STOP_WORDS - KEPT_STOP_WORDS)
+
 
 def _n_documents(n):
     return f"{n} document" if n == 1 else f"{n} documents"
+
+
+def _check_tokens_are_str(counts):
+    not_str = next((token for token in counts if not isinstance(token, str)), None)
+    if not_str is not None:
+        raise TypeError(
+            f"Tokens must be str, got {type(not_str).__name__} ({not_str!r}) from "
+            "the analyzer. A callable analyzer must return the tokens of a "
+            "document as strings; convert them, e.g. analyzer=lambda doc: "
+            "[str(t) for t in doc]."
+        )
 
 
 def _exact_weights(weights):
@@ -71,9 +95,15 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    analyzer : {"word", "char"}, default="word"
+    analyzer : {"word", "char"} or callable, default="word"
         Whether a token is a word, found with `token_pattern`, or a single
-        character.
+        character. A callable takes one document as given (it need not be a
+        str) and returns its tokens (str), as in
+        :class:`~sklearn.feature_extraction.text.CountVectorizer`; nothing else
+        is applied (no lowercasing, accent stripping or stop words). It also
+        reads documents that are already tokenized: with ``analyzer=list`` a
+        document is a list (or tuple) of tokens, used as it is. See Notes on
+        saving a tokenizer with a callable.
 
     lowercase : bool, default=True
         Convert all characters to lowercase before tokenising.
@@ -91,11 +121,21 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         "ascii" is fast but only handles characters with a direct ASCII
         mapping; "unicode" handles any character. None does nothing.
 
+    tokenizer : callable, default=None
+        Splits a preprocessed (lowercased, accent-stripped) document into its
+        tokens, instead of `token_pattern`; `stop_words` are then removed from
+        what it returns. Used only when ``analyzer="word"``, as in
+        :class:`~sklearn.feature_extraction.text.CountVectorizer`.
+
     stop_words : {"english"} or list of str, default=None
         Words to drop, used only when ``analyzer="word"``. "english" uses
         scikit-learn's built-in list, which has known issues (see
-        "Using stop words" in the scikit-learn user guide). Stop words are
-        removed after lowercasing and tokenising.
+        "Using stop words" in the scikit-learn user guide), *without* the words
+        that negate or contrast (`KEPT_STOP_WORDS`: "not", "no", "never",
+        "nor", "nothing", "without", "but", "however", ...): dropping them would
+        make "not good" read as "good", and reading such words in order is
+        what a recurrent network is for. A list is used as given. Stop words
+        are removed after lowercasing and tokenising.
 
     min_df : float in range [0.0, 1.0] or int, default=1
         Keep only tokens found in at least this many documents (int) or this
@@ -112,7 +152,10 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     max_len : int, default=None
         Keep at most `max_len` tokens of each document when transforming
-        (which ones: `truncation`). None keeps all tokens.
+        (which ones: `truncation`), and make :meth:`transform`'s output
+        `max_len` columns wide. None keeps all tokens in
+        :meth:`transform_ragged`; :meth:`transform` is then as wide as the
+        longest training document (`output_length_`).
 
     truncation : {"head", "tail", "head+tail"}, default="head"
         Which tokens a document longer than `max_len` keeps: its first
@@ -150,6 +193,18 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         :meth:`transform` is below this value, so it is the number of rows an
         embedding or input-weight matrix needs. ``n_buckets + 2`` in hashing
         mode.
+
+    output_length_ : int or None
+        The number of columns of :meth:`transform`'s output: `max_len` if set,
+        else the number of tokens of the longest training document. The
+        width is fixed by :meth:`fit`, so every batch (one document, or the
+        test set) gives the same columns and a downstream estimator can read
+        them. In hashing mode, which learns nothing, it is `max_len`, and
+        None (each batch as wide as its longest document) without it.
+
+    KEPT_STOP_WORDS : frozenset of str
+        Class attribute: the negating and contrasting words that
+        ``stop_words="english"`` keeps.
 
     PAD_ID : int
         Class attribute, 0. Id used to pad short documents in :meth:`transform`.
@@ -230,12 +285,14 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     UNK_ID = 1
     PAD_TOKEN = "<pad>"
     UNK_TOKEN = "<unk>"
+    KEPT_STOP_WORDS = KEPT_STOP_WORDS
 
     _parameter_constraints: dict = {
-        "analyzer": [StrOptions({"word", "char"})],
+        "analyzer": [StrOptions({"word", "char"}), callable],
         "lowercase": ["boolean"],
         "token_pattern": [str],
         "strip_accents": [StrOptions({"ascii", "unicode"}), callable, None],
+        "tokenizer": [callable, None],
         "stop_words": [StrOptions({"english"}), list, None],
         "min_df": [
             Interval(RealNotInt, 0, 1, closed="both"),
@@ -258,6 +315,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         lowercase=True,
         token_pattern=_DEFAULT_TOKEN_PATTERN,
         strip_accents=None,
+        tokenizer=None,
         stop_words=None,
         min_df=1,
         max_df=1.0,
@@ -270,6 +328,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         self.lowercase = lowercase
         self.token_pattern = token_pattern
         self.strip_accents = strip_accents
+        self.tokenizer = tokenizer
         self.stop_words = stop_words
         self.min_df = min_df
         self.max_df = max_df
@@ -344,7 +403,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_ids : ndarray of int64, shape (n_documents, max_length)
+        X_ids : ndarray of int64, shape (n_documents, output_length_)
             Same as :meth:`transform`.
         """
         return self._pad(*self.fit_transform_ragged(X, sample_weight=sample_weight))
@@ -400,10 +459,13 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_ids : ndarray of int64, shape (n_documents, max_length)
+        X_ids : ndarray of int64, shape (n_documents, output_length_)
             Row ``i`` holds the ids of document ``i`` followed by `PAD_ID`.
-            `max_length` is the number of tokens in the longest document
-            (after `max_len` truncation), 0 if all documents are empty.
+            The width is the same for every batch: `max_len` if set, else
+            the number of tokens of the longest training document
+            (`output_length_`); a longer document is cut to it as `truncation`
+            says, with a warning. In hashing mode without `max_len`, the
+            width is the batch's longest document.
             Tokens not in `vocabulary_` get `UNK_ID`.
         """
         token_ids, offsets = self.transform_ragged(X)
@@ -439,7 +501,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 self._validate_params()
             self._check_hashing_params()
         check_is_fitted(self)
-        return self._transform_documents(check_documents(X))
+        return self._transform_documents(self._check_documents(X))
 
     def _transform_documents(self, documents):
         """``transform_ragged`` of documents already checked (a list of str)."""
@@ -506,6 +568,39 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             )
         return [self.tokens_[row[row != self.PAD_ID]].tolist() for row in ids]
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of :meth:`transform`'s columns: the token positions.
+
+        Column ``i`` holds the id of each document's ``i``-th token, so its name
+        is ``"token_i"``. They also name the columns of a pandas or polars
+        output (see ``set_output``).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The name of the one column of documents, if any (as a
+            ``ColumnTransformer`` passes it); not used in the names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``["token_0", ..., "token_{w-1}"]`` for an output `w` columns wide.
+        """
+        check_is_fitted(self)
+        if input_features is not None and len(input_features) > 1:
+            raise ValueError(
+                "TextTokenizer reads one column of documents, but input_features "
+                f"names {len(input_features)}: {list(input_features)!r}."
+            )
+        width = self._output_width()
+        if width is None:
+            raise ValueError(
+                "The width of transform's output is not fixed: in hashing mode "
+                "without max_len, each batch is as wide as its longest document. "
+                "Set max_len to fix it."
+            )
+        return np.asarray([f"token_{i}" for i in range(width)], dtype=object)
+
     def __sklearn_is_fitted__(self):
         # Hashing mode has nothing to learn, so it is always ready to
         # transform. A vocabulary_ of None left by a hashing fit does not
@@ -519,11 +614,17 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         tags.requires_fit = self.n_buckets is None
+        # The output is integer ids, whatever the input: no float dtype is kept.
+        tags.transformer_tags.preserves_dtype = []
         return tags
+
+    def _check_documents(self, X):
+        # A callable analyzer decides what a document is (e.g. a list of tokens).
+        return check_documents(X, any_items=callable(self.analyzer))
 
     def _check_fit_input(self, X, sample_weight):
         """Validate fit's arguments; return the documents and the weights."""
-        documents = check_documents(X)
+        documents = self._check_documents(X)
         return documents, check_sample_weight(sample_weight, len(documents))
 
     def _check_parameter_use(self):
@@ -558,29 +659,45 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             )
 
     def _warn_unused_params(self):
-        if self.analyzer != "char":
+        if self.analyzer == "word":
+            if self.tokenizer is not None and (
+                self.token_pattern != _DEFAULT_TOKEN_PATTERN
+            ):
+                warn(
+                    "The parameter token_pattern will not be used since a "
+                    "tokenizer is given: the tokenizer splits the documents."
+                )
             return
-        ignored = [
-            param
-            for param, unused in [
-                ("stop_words", self.stop_words is not None),
-                ("token_pattern", self.token_pattern != _DEFAULT_TOKEN_PATTERN),
-            ]
-            if unused
+        unused = [
+            ("stop_words", self.stop_words is not None),
+            ("token_pattern", self.token_pattern != _DEFAULT_TOKEN_PATTERN),
+            ("tokenizer", self.tokenizer is not None),
         ]
+        if callable(self.analyzer):
+            what = "analyzer is a callable, which does all the work"
+            unused += [
+                ("lowercase", self.lowercase is not True),
+                ("strip_accents", self.strip_accents is not None),
+            ]
+        else:
+            what = "analyzer='char'"
+        ignored = [param for param, is_set in unused if is_set]
         if ignored:
             warn(
-                f"The parameter(s) {', '.join(ignored)} will not be used since "
-                "analyzer='char'."
+                f"The parameter(s) {', '.join(ignored)} will not be used since {what}."
             )
 
     def _set_hashing_attributes(self):
         self.vocabulary_ = None
         self.tokens_ = None
         self.vocabulary_size_ = self.n_buckets + 2
+        # Stateless: the width cannot depend on what fit saw.
+        self.output_length_ = self.max_len
 
     def _build_analyzer(self):
-        """Return scikit-learn's callable mapping one document to its tokens."""
+        """Return the callable mapping one document to its tokens."""
+        if callable(self.analyzer):
+            return self.analyzer
         if self.analyzer == "char":
             vectorizer = CountVectorizer(
                 analyzer="char",
@@ -595,8 +712,13 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 ngram_range=(1, 1),
                 lowercase=self.lowercase,
                 strip_accents=self.strip_accents,
-                token_pattern=self.token_pattern,
-                stop_words=self.stop_words,
+                token_pattern=None if self.tokenizer else self.token_pattern,
+                tokenizer=self.tokenizer,
+                stop_words=(
+                    ENGLISH_STOP_WORDS_KEEPING_NEGATIONS
+                    if isinstance(self.stop_words, str)
+                    else self.stop_words
+                ),
             )
         return vectorizer.build_analyzer()
 
@@ -618,9 +740,13 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         n_documents = 0
         n_used = 0
         total_weight = 0
+        longest = 0
         # Not strict: without sample_weight, weights is an endless repeat(1).
         for tokens, weight in zip(token_lists, weights, strict=False):
             n_documents += 1
+            # Every document counts for the width, so that the transform of the
+            # training documents is never cut.
+            longest = max(longest, len(tokens))
             if weight == 0:
                 # Skipped rather than counted with weight 0, so that its tokens
                 # are not even candidates, e.g. for min_df=0.0.
@@ -669,6 +795,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         )
         # Sorting on (count, token) instead of relying on Counter's insertion
         # order keeps ids independent of document order.
+        _check_tokens_are_str(counts)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         kept = [
             token
@@ -695,6 +822,10 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         }
         self.tokens_ = np.array([self.PAD_TOKEN, self.UNK_TOKEN, *kept], dtype=object)
         self.vocabulary_size_ = len(self.tokens_)
+        self._set_output_length(longest)
+
+    def _set_output_length(self, longest):
+        self.output_length_ = self.max_len if self.max_len is not None else longest
 
     def _to_ragged(self, token_lists):
         if self.n_buckets is None:
@@ -722,12 +853,31 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             self.truncation,
         )
 
-    @classmethod
-    def _pad(cls, token_ids, offsets):
+    def _output_width(self):
+        """transform's number of columns; None (hashing mode without max_len)
+        means as wide as the batch's longest document."""
+        if self.max_len is not None or self.n_buckets is not None:
+            return self.max_len
+        return getattr(self, "output_length_", None)
+
+    def _pad(self, token_ids, offsets):
+        width = self._output_width()
         lengths = np.diff(offsets)
+        if width is None:
+            width = int(lengths.max()) if len(lengths) else 0
+        elif len(lengths) and lengths.max() > width:
+            n_long = int((lengths > width).sum())
+            warn(
+                f"{n_long} of {_n_documents(len(lengths))} had more tokens than "
+                f"the longest training document ({width}), the width of "
+                f"transform's output: they were cut to {width} tokens "
+                f"(truncation={self.truncation!r}). Set max_len to choose the "
+                "width, or use transform_ragged, which never cuts without max_len."
+            )
+            token_ids, offsets = truncate(token_ids, offsets, width, self.truncation)
+            lengths = np.diff(offsets)
         n_documents = len(lengths)
-        width = int(lengths.max()) if n_documents else 0
-        padded = np.full((n_documents, width), cls.PAD_ID, dtype=np.int64)
+        padded = np.full((n_documents, width), self.PAD_ID, dtype=np.int64)
         rows = np.repeat(np.arange(n_documents), lengths)
         columns = np.arange(len(token_ids)) - np.repeat(offsets[:-1], lengths)
         padded[rows, columns] = token_ids

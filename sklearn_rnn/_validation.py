@@ -45,7 +45,8 @@ def _not_a_document_error(value, position, name):
     elif isinstance(value, list | tuple | np.ndarray):
         hint = (
             "A document is one string, not a sequence of tokens; join "
-            "pre-tokenised documents first, e.g. ' '.join(tokens)."
+            "pre-tokenised documents first, e.g. ' '.join(tokens), or read "
+            "the tokens as they are with TextTokenizer(analyzer=list)."
         )
     else:
         hint = "Convert documents to str explicitly if that is intended."
@@ -95,7 +96,8 @@ def _refuse_token_lists(samples):
                     f"{type(sample).__name__} of tokens ({_repr.repr(sample)}), not "
                     "one document. A document is one string, which the model's "
                     "tokenizer splits; join each sample's tokens first: "
-                    'X = [" ".join(tokens) for tokens in X].'
+                    'X = [" ".join(tokens) for tokens in X], or keep the tokens '
+                    "as they are with tokenizer=TextTokenizer(analyzer=list)."
                 )
             return
 
@@ -113,7 +115,7 @@ def _refuse_single_string(X):
         )
 
 
-def check_documents(X, *, name="X"):
+def check_documents(X, *, name="X", any_items=False):
     """Validate a collection of raw text documents and return it as a list.
 
     Parameters
@@ -123,6 +125,10 @@ def check_documents(X, *, name="X"):
         pandas Series, or any other ordered iterable of str.
     name : str, default="X"
         How to refer to `X` in error messages.
+    any_items : bool, default=False
+        Accept items of any type (for a tokenizer whose analyzer is a callable,
+        which decides what a document is, e.g. a list of tokens); the container
+        rules still apply.
 
     Returns
     -------
@@ -154,6 +160,10 @@ def check_documents(X, *, name="X"):
         # Converting arrays, Series and DataFrames through NumPy lets a 2-D
         # input be rejected instead of iterating over its column labels.
         values = np.asarray(X, dtype=object)
+        if values.ndim == 2 and values.shape[1] == 1:
+            # One column of documents, e.g. df[["text"]] or what a tool that
+            # wants 2-D input (ColumnTransformer, BaggingClassifier) passes on.
+            values = values[:, 0]
         if values.ndim != 1:
             raise ValueError(
                 f"Expected a 1-D sequence of documents for {name}, got an array "
@@ -174,13 +184,15 @@ def check_documents(X, *, name="X"):
                 "Iterable over raw text documents expected, got "
                 f"{type(X).__name__} object for {name}."
             ) from None
+    if any_items:
+        return documents
     for position, document in enumerate(documents):
         if not isinstance(document, str):
             raise _not_a_document_error(document, position, name)
     return documents
 
 
-def as_documents(X, expect=None):
+def as_documents(X, expect=None, any_items=False):
     """Tell raw text from numeric sequences.
 
     Returns the documents as a list of str when X is raw text, and None when X is
@@ -192,7 +204,10 @@ def as_documents(X, expect=None):
     None when it can learn either): a numeric model given what is neither is told
     about numeric sequences, not documents. Iterators are read whole here; pass
     them through :func:`read_once` first to validate the same items as numbers
-    afterwards.
+    afterwards. A one-column 2-D input (``df[["text"]]``, an ``(n, 1)`` array)
+    of documents is documents too. ``any_items``: the model's tokenizer has a
+    callable analyzer, which decides what a document is, so anything that is not
+    an array of numbers is documents.
     """
     _refuse_single_string(X)
     if hasattr(X, "tocsr") or hasattr(X, "__sparse__"):
@@ -200,13 +215,19 @@ def as_documents(X, expect=None):
     dtype = getattr(X, "dtype", None)
     if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
         return None
-    # Only a 1-D input can be text; ask its shape before converting anything, so a
-    # DataFrame is not copied to objects just to be rejected.
+    if any_items:
+        return check_documents(X, any_items=True)
+    # Only a 1-D input, or one column, can be text; ask its shape before
+    # converting anything, so a DataFrame is not copied to objects just to be
+    # rejected.
     shape = getattr(X, "shape", None)
     if shape is not None:
-        if len(shape) != 1:
+        if len(shape) == 2 and shape[1] == 1:
+            arr = np.asarray(X, dtype=object)[:, 0]
+        elif len(shape) != 1:
             return None
-        arr = X
+        else:
+            arr = X
     elif isinstance(X, (list, tuple)) or hasattr(X, "__array__"):
         if isinstance(X, (list, tuple)):
             # Before NumPy sees them: equal-length token lists would become a 2-D
@@ -270,15 +291,6 @@ def as_3d(X):
 
 def _strings_in_numeric_error(X, column=None):
     """The error for strings where numbers would be: they are never converted."""
-    columns = getattr(X, "columns", None)
-    if columns is not None and len(columns) == 1:
-        name = columns[0]
-        return ValueError(
-            f"X is a DataFrame with one column ({name!r}) of strings; strings are "
-            "never read as numbers. If the column holds documents, pass it as a "
-            f"1-D Series: X[{name!r}]. If it holds numbers written as text, "
-            f"convert them first, e.g. X[{name!r}].astype(float)."
-        )
     where = "" if column is None else f" (column {column!r} holds str)"
     return ValueError(
         f"X holds strings but is not 1-D text: got {describe(X)}{where}. Text must "
@@ -385,6 +397,12 @@ def check_in_range(X, dtype, chunk=1024):
         to_model_dtype(X[start : start + chunk], dtype, start)
 
 
+def _reads_any_items(tokenizer):
+    """Whether ``tokenizer`` decides itself what a document is: a callable
+    analyzer, as in CountVectorizer, takes each sample as it is given."""
+    return callable(getattr(tokenizer, "analyzer", None))
+
+
 def _one_column_hint(X):
     columns = getattr(X, "columns", None)
     if columns is not None and len(columns) == 1:
@@ -410,7 +428,10 @@ def check_fit_input(estimator, X, y, *, reset, check_targets, dtype=np.float64):
             "None."
         )
     X, y = read_once(X), read_once(y)
-    docs = as_documents(X, None if reset else estimator.input_mode_)
+    tokenizer = estimator.tokenizer if reset else getattr(estimator, "tokenizer_", None)
+    docs = as_documents(
+        X, None if reset else estimator.input_mode_, _reads_any_items(tokenizer)
+    )
     if not reset:
         fitted_on_text = estimator.input_mode_ == "text"
         if (docs is not None) != fitted_on_text and not is_empty_1d(X):
@@ -467,7 +488,8 @@ def check_predict_input(estimator, X):
     """
     check_is_fitted(estimator)
     X = read_once(X)
-    docs = as_documents(X, estimator.input_mode_)
+    tokenizer = getattr(estimator, "tokenizer_", None)
+    docs = as_documents(X, estimator.input_mode_, _reads_any_items(tokenizer))
     if estimator.input_mode_ == "text":
         if docs is None:
             if is_empty_1d(X):

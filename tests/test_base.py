@@ -1193,7 +1193,11 @@ def _predict_errors():
             "all-bytes": ([b"good"], ValueError, "position 0.*[Dd]ecode"),
             "numeric-2-D": (np.zeros((3, 4)), ValueError, "fitted on text"),
             "numeric-3-D": (np.ones((2, 4, 2)), ValueError, "fitted on text"),
-            "2-D-text": (np.array([["good"], ["bad"]]), ValueError, "fitted on text"),
+            "2-D-text": (
+                np.array([["good", "film"], ["bad", "film"]]),
+                ValueError,
+                "fitted on text",
+            ),
             "empty-list": ([], ValueError, "0 documents"),
             "dict": ({"a": "good"}, TypeError, "dict"),
             "None": (None, TypeError, "None"),
@@ -1400,7 +1404,7 @@ def test_transform_is_what_the_output_layer_reads(pooled_model, seed_train):
 
 def test_transform_of_last_pooling_is_the_final_hidden_state(text_model):
     doc = "not at all bad"
-    ids = text_model.tokenizer_.transform([doc])[0]
+    ids, _ = text_model.tokenizer_.transform_ragged([doc])
     h = np.zeros(text_model.hidden_size)
     for i in ids:
         h = np.tanh(
@@ -1420,6 +1424,73 @@ def test_rnn_features_feed_another_estimator(estimator, seed_train):
     pipe.fit(X, y)  # the regressor learns the labels as numbers
     assert pipe.score(X, y) >= 0.9
     assert pipe[0].transform(X).shape == (len(X), 16)
+
+
+@pytest.mark.parametrize("container", ["pandas", "polars"])
+def test_set_output_names_the_hidden_units(text_model, seed_train, container):
+    lib = pytest.importorskip(container)
+    names = [f"textrnnclassifier{i}" for i in range(text_model.hidden_size)]
+    assert text_model.get_feature_names_out().tolist() == names
+    model = copy.deepcopy(text_model).set_output(transform=container)
+    frame = model.transform(seed_train[0])
+    assert isinstance(frame, lib.DataFrame)
+    assert list(frame.columns) == names
+    np.testing.assert_array_equal(
+        np.asarray(frame), text_model.transform(seed_train[0])
+    )
+    with pytest.raises(NotFittedError):
+        TextRNNRegressor().get_feature_names_out()
+
+
+@ignore_convergence
+def test_transform_output_config_gives_named_columns_in_a_column_transformer(
+    seed_train,
+):
+    from sklearn import config_context
+    from sklearn.compose import ColumnTransformer
+
+    X, y = seed_train
+    table = pd.DataFrame({"text": X, "length": [len(doc) for doc in X]})
+    features = ColumnTransformer(
+        [("rnn", small_rnn(max_iter=3), "text"), ("num", "passthrough", ["length"])]
+    )
+    with config_context(transform_output="pandas"):
+        out = features.fit_transform(table, y)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == [f"rnn__textrnnclassifier{i}" for i in range(8)] + [
+        "num__length"
+    ]
+
+
+@ignore_convergence
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_one_column_of_documents_is_read_as_the_documents(estimator, seed_train):
+    X, y = seed_train
+    series = fit_quietly(small_rnn(estimator, max_iter=3), X, y)
+    for column in (
+        pd.DataFrame({"text": X}),
+        np.array(X, dtype=object).reshape(-1, 1),
+        np.array(X).reshape(-1, 1),
+    ):
+        model = small_rnn(estimator, max_iter=3).fit(column, y)
+        assert model.input_mode_ == "text"
+        np.testing.assert_array_equal(model.predict(column), series.predict(X))
+        np.testing.assert_array_equal(series.predict(column), series.predict(X))
+
+
+@ignore_convergence
+def test_pre_tokenised_documents_with_a_list_analyzer(seed_train):
+    X, y = seed_train
+    tokens = [doc.split() for doc in X]
+    model = small_rnn(tokenizer=TextTokenizer(analyzer=list), max_iter=5)
+    model.fit(tokens, y)
+    reference = small_rnn(max_iter=5).fit(X, y)
+    # The default analyzer splits these sentences into the same tokens.
+    np.testing.assert_allclose(
+        model.predict_proba(tokens), reference.predict_proba(X), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"analyzer=list"):
+        small_rnn().fit(tokens, y)
 
 
 # ================================================================ threads

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import murmurhash3_32
@@ -115,10 +116,10 @@ def test_lowercase(lowercase):
     tokenizer = TextTokenizer(lowercase=lowercase).fit(["Hello hello HELLO"])
     if lowercase:
         assert tokenizer.vocabulary_ == {"hello": 2}
-        assert tokenizer.transform(["HeLLo"]).tolist() == [[2]]
+        assert tokenizer.transform(["HeLLo"]).tolist() == [[2, PAD, PAD]]
     else:
         assert set(tokenizer.vocabulary_) == {"Hello", "hello", "HELLO"}
-        assert tokenizer.transform(["HeLLo"]).tolist() == [[UNK]]
+        assert tokenizer.transform(["HeLLo"]).tolist() == [[UNK, PAD, PAD]]
 
 
 def test_custom_token_pattern():
@@ -130,7 +131,10 @@ def test_char_analyzer():
     tokenizer = TextTokenizer(analyzer="char").fit(["abca", "Bc"])
     # a=2, b=2, c=2 tie (lowercased), so ids follow string order.
     assert tokenizer.vocabulary_ == {"a": 2, "b": 3, "c": 4}
-    assert tokenizer.transform(["cab", "az"]).tolist() == [[4, 2, 3], [2, UNK, PAD]]
+    assert tokenizer.transform(["cab", "az"]).tolist() == [
+        [4, 2, 3, PAD],
+        [2, UNK, PAD, PAD],
+    ]
 
 
 def test_char_analyzer_keeps_and_normalises_whitespace():
@@ -151,7 +155,20 @@ def test_char_analyzer_default_token_pattern_does_not_warn():
 def test_stop_words_english():
     tokenizer = TextTokenizer(stop_words="english").fit(["the cat and the hat"])
     assert set(tokenizer.vocabulary_) == {"cat", "hat"}
-    assert tokenizer.transform(["the cat"]).tolist() == [[tokenizer.vocabulary_["cat"]]]
+    assert tokenizer.transform(["the cat"]).tolist() == [
+        [tokenizer.vocabulary_["cat"], PAD]
+    ]
+
+
+def test_stop_words_english_keeps_negations_and_contrasts():
+    docs = ["this is not good", "never the worst but no fun", "i am without hope"]
+    vocabulary = TextTokenizer(stop_words="english").fit(docs).vocabulary_
+    assert {"not", "never", "but", "no", "without"} <= set(vocabulary)
+    assert not {"this", "is", "the", "i", "am"} & set(vocabulary)
+    assert TextTokenizer.KEPT_STOP_WORDS <= ENGLISH_STOP_WORDS
+    # A list is used as given, negations included.
+    listed = TextTokenizer(stop_words=["not", "is"]).fit(docs).vocabulary_
+    assert "not" not in listed and "never" in listed
 
 
 def test_stop_words_list():
@@ -203,7 +220,7 @@ def test_max_features_keeps_most_frequent_with_deterministic_ties():
     tokenizer = TextTokenizer(max_features=3).fit(docs)
     assert tokenizer.vocabulary_ == {"a": 2, "b": 3, "c": 4}
     assert tokenizer.vocabulary_size_ == 5
-    assert tokenizer.transform(["d a"]).tolist() == [[UNK, 2]]
+    assert tokenizer.transform(["d a"]).tolist() == [[UNK, 2] + [PAD] * 5]
 
 
 def test_max_features_applied_after_document_frequency_filter():
@@ -222,11 +239,13 @@ def test_unseen_tokens_map_to_unk():
 def test_transform_shape_dtype_and_padding():
     tokenizer = TextTokenizer().fit(CORPUS)
     X = tokenizer.transform(["cat", "the cat sat", ""])
+    width = max(len(doc.split()) for doc in CORPUS)
+    assert tokenizer.output_length_ == width
     assert X.dtype == np.int64
-    assert X.shape == (3, 3)
-    assert X[0, 1:].tolist() == [PAD, PAD]
-    assert X[2].tolist() == [PAD, PAD, PAD]
-    assert PAD not in X[1]
+    assert X.shape == (3, width)
+    assert X[0, 1:].tolist() == [PAD] * (width - 1)
+    assert X[2].tolist() == [PAD] * width
+    assert PAD not in X[1, :3]
 
 
 def test_empty_documents():
@@ -235,14 +254,14 @@ def test_empty_documents():
     assert offsets.tolist() == [0, 0, 1, 1, 1]
     assert token_ids.tolist() == [tokenizer.vocabulary_["a"]]
     X = tokenizer.transform(["", "", "?"])
-    assert X.shape == (3, 0)
+    assert X.tolist() == [[PAD, PAD]] * 3
     assert X.dtype == np.int64
 
 
 def test_transform_zero_documents():
     tokenizer = TextTokenizer().fit(CORPUS)
     X = tokenizer.transform([])
-    assert X.shape == (0, 0)
+    assert X.shape == (0, tokenizer.output_length_)
     assert X.dtype == np.int64
     token_ids, offsets = tokenizer.transform_ragged([])
     assert token_ids.shape == (0,)
@@ -434,6 +453,7 @@ def test_clone_get_params_set_params():
         "lowercase": True,
         "token_pattern": r"(?u)\b\w+\b",
         "strip_accents": None,
+        "tokenizer": None,
         "stop_words": None,
         "min_df": 2,
         "max_df": 1.0,
@@ -730,8 +750,12 @@ def test_integer_weight_same_as_repeating_documents(params, weights):
     assert weighted.vocabulary_ == reference.vocabulary_
     assert list(weighted.vocabulary_) == list(reference.vocabulary_)
     assert weighted.vocabulary_size_ == reference.vocabulary_size_
-    X = TextTokenizer(**params).fit_transform(WEIGHT_DOCS, sample_weight=weights)
-    np.testing.assert_array_equal(X, reference.transform(WEIGHT_DOCS))
+    ragged = TextTokenizer(**params).fit_transform_ragged(
+        WEIGHT_DOCS, sample_weight=weights
+    )
+    expected_ragged = reference.transform_ragged(WEIGHT_DOCS)
+    for got, expected in zip(ragged, expected_ragged, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_weights_change_id_order():
@@ -917,3 +941,124 @@ def test_hashing_tokenizer_maps_any_text_to_valid_ids(docs):
     ids, offsets = tok.transform_ragged(docs)
     assert offsets[-1] == len(ids)
     assert np.all((ids >= 2) & (ids < 34))
+
+
+# ------------------------------------------------------------ fixed output width
+def test_transform_width_is_fixed_by_fit():
+    tokenizer = TextTokenizer().fit(CORPUS)
+    width = tokenizer.output_length_
+    for batch in (["cat"], ["the cat sat", ""], CORPUS):
+        assert tokenizer.transform(batch).shape == (len(batch), width)
+    assert TextTokenizer(max_len=9).fit(CORPUS).transform(["cat"]).shape == (1, 9)
+    assert TextTokenizer(max_len=2).fit(CORPUS).output_length_ == 2
+
+
+def test_a_document_longer_than_the_width_is_cut_with_a_warning():
+    tokenizer = TextTokenizer(truncation="tail").fit(["a b", "c"])
+    with pytest.warns(UserWarning, match=r"1 of 2 documents .* cut to 2 tokens"):
+        X = tokenizer.transform(["a b c a", "a"])
+    ids = tokenizer.vocabulary_
+    assert X.tolist() == [[ids["c"], ids["a"]], [ids["a"], PAD]]
+    # transform_ragged never cuts without max_len.
+    assert len(tokenizer.transform_ragged(["a b c a"])[0]) == 4
+
+
+def test_hashing_width_is_max_len_or_the_batch():
+    hashing = TextTokenizer(n_buckets=50)
+    assert hashing.transform(["a b c", "a"]).shape == (2, 3)
+    assert hashing.fit(["a"]).transform(["a b c"]).shape == (1, 3)
+    assert TextTokenizer(n_buckets=50, max_len=4).transform(["a"]).shape == (1, 4)
+    with pytest.raises(ValueError, match="Set max_len to fix it"):
+        hashing.get_feature_names_out()
+
+
+# ------------------------------------------------------------ feature names, set_output
+def test_feature_names_name_the_token_positions():
+    tokenizer = TextTokenizer(max_len=3).fit(CORPUS)
+    assert tokenizer.get_feature_names_out().tolist() == [
+        "token_0",
+        "token_1",
+        "token_2",
+    ]
+    assert len(tokenizer.get_feature_names_out(["text"])) == 3
+    with pytest.raises(ValueError, match="one column of documents"):
+        tokenizer.get_feature_names_out(["a", "b"])
+    with pytest.raises(NotFittedError):
+        TextTokenizer().get_feature_names_out()
+
+
+@pytest.mark.parametrize("container", ["pandas", "polars"])
+def test_set_output_gives_a_frame_with_named_columns(container):
+    lib = pytest.importorskip(container)
+    tokenizer = TextTokenizer(max_len=4).set_output(transform=container)
+    frame = tokenizer.fit_transform(CORPUS)
+    assert isinstance(frame, lib.DataFrame)
+    assert list(frame.columns) == ["token_0", "token_1", "token_2", "token_3"]
+    np.testing.assert_array_equal(
+        np.asarray(tokenizer.transform(CORPUS)),
+        TextTokenizer(max_len=4).fit(CORPUS).transform(CORPUS),
+    )
+
+
+def test_integer_output_preserves_no_float_dtype():
+    tags = TextTokenizer().__sklearn_tags__()
+    assert tags.transformer_tags.preserves_dtype == []
+
+
+# ------------------------------------------------------------ callables, pre-tokenised
+def test_analyzer_list_reads_pre_tokenised_documents():
+    token_lists = [["Not", "good"], ("good",), ["not", "at", "all", "bad"], []]
+    tokenizer = TextTokenizer(analyzer=list).fit(token_lists)
+    # Tokens are used as given: no lowercasing, nothing dropped.
+    assert set(tokenizer.vocabulary_) == {"Not", "good", "not", "at", "all", "bad"}
+    ids = tokenizer.transform_ragged([["good", "unseen"]])[0]
+    assert ids.tolist() == [tokenizer.vocabulary_["good"], UNK]
+    # Equal-length token lists are documents too, not a 2-D array of strings.
+    assert (
+        TextTokenizer(analyzer=list).fit([["a", "b"], ["c", "d"]]).output_length_ == 2
+    )
+    # list is a builtin, so the tokenizer pickles.
+    restored = pickle.loads(pickle.dumps(tokenizer))
+    assert restored.vocabulary_ == tokenizer.vocabulary_
+
+
+def test_callable_tokenizer_splits_after_preprocessing():
+    tokenizer = TextTokenizer(tokenizer=str.split, stop_words=["the"]).fit(
+        ["The don't-stop", "the end"]
+    )
+    assert set(tokenizer.vocabulary_) == {"don't-stop", "end"}
+
+
+def test_callable_analyzer_must_give_str_tokens():
+    with pytest.raises(TypeError, match="Tokens must be str, got int"):
+        TextTokenizer(analyzer=lambda doc: [len(doc)]).fit(["ab", "c"])
+
+
+def test_settings_a_callable_analyzer_ignores_are_named():
+    with pytest.warns(UserWarning, match=r"stop_words.*analyzer is a callable"):
+        TextTokenizer(analyzer=list, stop_words="english").fit([["a"]])
+    with pytest.warns(UserWarning, match="token_pattern will not be used"):
+        TextTokenizer(tokenizer=str.split, token_pattern=r"\w").fit(["a"])
+
+
+def test_pre_tokenised_input_to_the_default_analyzer_names_the_fix():
+    with pytest.raises(ValueError, match=r"' '.join\(tokens\)"):
+        TextTokenizer().fit([["not", "good"], ["bad"]])
+
+
+# ------------------------------------------------------------ one column of documents
+@pytest.mark.parametrize(
+    "as_column",
+    [
+        lambda docs: pd.DataFrame({"text": docs}),
+        lambda docs: np.array(docs, dtype=object).reshape(-1, 1),
+        lambda docs: np.array(docs).reshape(-1, 1),
+    ],
+    ids=["dataframe", "object-column", "str-column"],
+)
+def test_one_column_of_documents_is_documents(as_column):
+    expected = TextTokenizer().fit(CORPUS).transform(CORPUS)
+    tokenizer = TextTokenizer().fit(as_column(CORPUS))
+    np.testing.assert_array_equal(tokenizer.transform(as_column(CORPUS)), expected)
+    with pytest.raises(ValueError, match="Expected a 1-D sequence of documents"):
+        tokenizer.transform(pd.DataFrame({"a": CORPUS, "b": CORPUS}))
