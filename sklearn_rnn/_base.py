@@ -28,7 +28,7 @@ from ._optimizers import Plateau, make_optimizer
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, Ragged
 from ._threads import blas_threads
-from ._tokenizer import TextTokenizer
+from ._tokenizer import PrecomputedIds, TextTokenizer
 from ._training import (
     PREDICT_CHUNK,
     DataSet,
@@ -237,8 +237,15 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             This estimator.
         """
         nested = any(key.startswith("tokenizer__") for key in params)
-        if nested and params.get("tokenizer", self.tokenizer) is None:
+        tokenizer = params.get("tokenizer", self.tokenizer)
+        if nested and tokenizer is None:
             params = {**params, "tokenizer": TextTokenizer()}
+        elif nested and isinstance(tokenizer, str):
+            raise ValueError(
+                f"tokenizer={tokenizer!r} has no parameters to set; got "
+                f"{sorted(k for k in params if k.startswith('tokenizer__'))}. Set "
+                "tokenizer=None (the default TextTokenizer) or pass a tokenizer."
+            )
         return super().set_params(**params)
 
     # ------------------------------------------------------------ fit
@@ -423,10 +430,18 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             result.warnings.append((_interrupted(outcome["state"]), UserWarning))
         outcome["warnings"] = result.warnings
 
+    def _tokenizer_asked(self):
+        """A new, unfitted copy of the tokenizer the parameter asks for."""
+        if self.tokenizer is None:
+            return TextTokenizer()
+        if isinstance(self.tokenizer, str):  # "precomputed"
+            return PrecomputedIds()
+        return clone(self.tokenizer)
+
     def _check_tokenizer_unchanged(self, how):
         """Refuse to continue a text model whose tokenizer parameter has changed
         since it was fitted: the fitted vocabulary would silently stay."""
-        asked = TextTokenizer() if self.tokenizer is None else self.tokenizer
+        asked = self._tokenizer_asked()
         fitted = self.tokenizer_
         if type(asked) is type(fitted):
             mine, theirs = asked.get_params(deep=False), fitted.get_params(deep=False)
@@ -525,7 +540,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         weights if its ``fit`` accepts them; zero-weight documents are gone
         already), then asked for ``transform_ragged``.
         """
-        tokenizer = TextTokenizer() if self.tokenizer is None else clone(self.tokenizer)
+        tokenizer = self._tokenizer_asked()
         if isinstance(tokenizer, TextTokenizer):
             if not get_config()["skip_parameter_validation"]:
                 tokenizer._validate_params()
@@ -782,7 +797,11 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
 
 BaseTextRNN._parameter_constraints = {
-    "tokenizer": [HasMethods(["fit", "transform_ragged"]), None],
+    "tokenizer": [
+        HasMethods(["fit", "transform_ragged"]),
+        StrOptions({"precomputed"}),
+        None,
+    ],
     "hidden_size": [Interval(Integral, 1, None, closed="left")],
     "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
     "pooling": [StrOptions({"auto", *_rnn.POOLINGS})],

@@ -16,7 +16,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, truncate
-from ._validation import check_documents, check_sample_weight, read_once
+from ._validation import (
+    check_documents,
+    check_sample_weight,
+    check_token_ids,
+    read_once,
+)
 from ._warnings import warn
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
@@ -882,3 +887,30 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         columns = np.arange(len(token_ids)) - np.repeat(offsets[:-1], lengths)
         padded[rows, columns] = token_ids
         return padded
+
+
+class PrecomputedIds(BaseEstimator):
+    """What ``tokenizer="precomputed"`` fits: the input is token ids already.
+
+    Reads a 2-D array of ids with 0 as padding (``TextTokenizer.transform``'s
+    output, or any other tokenizer's ids shifted so that 0 is padding and 1 is
+    unknown). ``fit`` sizes the vocabulary from the largest id seen; a larger
+    id at prediction time is unknown (`TextTokenizer.UNK_ID`).
+    """
+
+    reads_token_ids = True
+
+    def fit(self, X, y=None):
+        ids = check_token_ids(X)
+        self.vocabulary_size_ = max(int(ids.max(initial=0)) + 1, 2)
+        return self
+
+    def transform_ragged(self, X):
+        """The ids of each row without its padding, and the row boundaries."""
+        ids = check_token_ids(X)
+        present = ids != TextTokenizer.PAD_ID
+        values = ids[present]
+        values[values >= self.vocabulary_size_] = TextTokenizer.UNK_ID
+        offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(present.sum(axis=1), out=offsets[1:])
+        return values, offsets

@@ -17,6 +17,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._warnings import warn
+
 _repr = reprlib.Repr()
 _repr.maxstring = 40
 _repr.maxother = 40
@@ -397,6 +399,61 @@ def check_in_range(X, dtype, chunk=1024):
         to_model_dtype(X[start : start + chunk], dtype, start)
 
 
+def reads_token_ids(tokenizer):
+    """Whether the model reads token ids (``tokenizer="precomputed"``)."""
+    if isinstance(tokenizer, str):
+        return tokenizer == "precomputed"
+    return getattr(tokenizer, "reads_token_ids", False)
+
+
+def check_token_ids(X):
+    """Validate precomputed token ids: a 2-D array of non-negative integers, one
+    row per document, 0 for padding (as ``TextTokenizer.transform`` gives).
+    Returns an int64 array."""
+    _refuse_single_string(X)
+    if hasattr(X, "tocsr") or hasattr(X, "__sparse__"):
+        raise TypeError(
+            "Token ids must be a dense 2-D array, got a sparse matrix; pass "
+            "X.toarray()."
+        )
+    ids = np.asarray(read_once(X))
+    if ids.ndim != 2:
+        raise ValueError(
+            "With tokenizer='precomputed', X must be a 2-D array of token ids, one "
+            f"row per document padded with 0 (TextTokenizer.transform's output); "
+            f"got {describe(X)}."
+        )
+    if ids.dtype.kind not in "iu":
+        integral = ids.dtype.kind in "fb" and np.isfinite(ids).all()
+        if not (integral and (ids == np.round(ids)).all()) or ids.dtype.kind == "b":
+            raise ValueError(
+                "With tokenizer='precomputed', X must hold integer token ids; got "
+                f"an array of dtype {ids.dtype}. Raw text needs a tokenizer: leave "
+                "tokenizer=None."
+            )
+    if ids.size and ids.min() < 0:
+        row, column = np.argwhere(ids < 0)[0]
+        raise ValueError(
+            f"Token id {ids[row, column]} at row {row}, column {column} is "
+            "negative; ids are 0 (padding) or positive."
+        )
+    return ids.astype(np.int64, copy=False)
+
+
+def looks_like_padded_ids(X):
+    """An integer (n, T) array whose rows are positive values followed only by
+    zeros: what TextTokenizer.transform gives, read as numbers by mistake."""
+    if X.ndim != 2 or X.dtype.kind not in "iu" or X.size == 0:
+        return False
+    present = X != 0
+    return bool(
+        X.min() >= 0
+        and X.max() >= 2
+        and not present.all()
+        and (np.diff(present.astype(np.int8), axis=1) <= 0).all()
+    )
+
+
 def _reads_any_items(tokenizer):
     """Whether ``tokenizer`` decides itself what a document is: a callable
     analyzer, as in CountVectorizer, takes each sample as it is given."""
@@ -429,6 +486,11 @@ def check_fit_input(estimator, X, y, *, reset, check_targets, dtype=np.float64):
         )
     X, y = read_once(X), read_once(y)
     tokenizer = estimator.tokenizer if reset else getattr(estimator, "tokenizer_", None)
+    if reads_token_ids(tokenizer):
+        ids = check_token_ids(X)
+        y = check_targets(y)
+        check_consistent_length(ids, y)
+        return "text", ids, y, {}
     docs = as_documents(
         X, None if reset else estimator.input_mode_, _reads_any_items(tokenizer)
     )
@@ -454,6 +516,13 @@ def check_fit_input(estimator, X, y, *, reset, check_targets, dtype=np.float64):
     if reset:
         names = _get_feature_names(X)
         X = _numeric_array(X, lambda X: check_array(X, dtype="numeric", allow_nd=True))
+        if looks_like_padded_ids(X):
+            warn(
+                "X is a 2-D array of integers whose rows end in zeros, like the "
+                "token ids TextTokenizer.transform gives; it is read as numeric "
+                "sequences, each id a magnitude. If these are token ids, set "
+                "tokenizer='precomputed'."
+            )
         fitted = {"n_features_in_": X.shape[1]}
         if names is not None:
             fitted["feature_names_in_"] = names
@@ -489,6 +558,8 @@ def check_predict_input(estimator, X):
     check_is_fitted(estimator)
     X = read_once(X)
     tokenizer = getattr(estimator, "tokenizer_", None)
+    if estimator.input_mode_ == "text" and reads_token_ids(tokenizer):
+        return check_token_ids(X)
     docs = as_documents(X, estimator.input_mode_, _reads_any_items(tokenizer))
     if estimator.input_mode_ == "text":
         if docs is None:

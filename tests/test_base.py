@@ -1493,6 +1493,90 @@ def test_pre_tokenised_documents_with_a_list_analyzer(seed_train):
         small_rnn().fit(tokens, y)
 
 
+def test_english_stop_words_keep_the_negations_the_model_needs(seed_train, seed_test):
+    """scikit-learn's English list holds "not", "no" and "never": dropping them
+    turned "not good" into "good" (test accuracy 0.6 on the tutorial)."""
+    model = TextRNNClassifier(
+        tokenizer=TextTokenizer(stop_words="english"), random_state=0
+    ).fit(*seed_train)
+    assert "not" in model.tokenizer_.vocabulary_
+    assert model.score(*seed_test) == 1.0
+    assert model.predict(["not good", "good"]).tolist() == [0, 1]
+
+
+# ---------------------------------------------------------------- precomputed ids
+def test_precomputed_ids_from_a_tokenizer_step_equal_the_built_in_tokenizer(
+    seed_train, seed_test
+):
+    pipe = make_pipeline(
+        TextTokenizer(), small_rnn(tokenizer="precomputed", max_iter=30)
+    ).fit(*seed_train)
+    whole = small_rnn(max_iter=30).fit(*seed_train)
+    np.testing.assert_allclose(
+        pipe.predict_proba(seed_test[0]), whole.predict_proba(seed_test[0]), rtol=1e-12
+    )
+    # One document, or a batch narrower than the training set, predicts the same.
+    np.testing.assert_allclose(
+        pipe.predict_proba(seed_test[0][:1]), whole.predict_proba(seed_test[0][:1])
+    )
+    assert pipe[-1].input_mode_ == "text"
+    assert pickle.loads(pickle.dumps(pipe)).score(*seed_test) == pipe.score(*seed_test)
+
+
+def test_precomputed_ids_beyond_the_vocabulary_are_unknown():
+    X = np.array([[2, 3, 0], [4, 0, 0], [3, 2, 4]])
+    model = small_rnn(tokenizer="precomputed", max_iter=2).fit(X, [0, 1, 0])
+    assert model.tokenizer_.vocabulary_size_ == 5
+    np.testing.assert_array_equal(
+        model.predict_proba([[99, 0, 0, 0]]), model.predict_proba([[1]])
+    )
+    # Padding anywhere is padding: an all-zero row is an empty document.
+    np.testing.assert_array_equal(
+        model.predict_proba([[0, 0]]), model.predict_proba([[0]])
+    )
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (["good film"], "2-D array of token ids"),
+        ([[1.5, 2.0]], "integer token ids"),
+        ([[2, -1]], r"Token id -1 at row 0, column 1 is negative"),
+        (np.array([[True, False]]), "integer token ids"),
+    ],
+)
+def test_precomputed_refuses_what_is_not_token_ids(X, match):
+    with pytest.raises(ValueError, match=match):
+        small_rnn(tokenizer="precomputed").fit(X, [0] * len(X))
+    model = small_rnn(tokenizer="precomputed", max_iter=2).fit([[2, 3], [3, 0]], [0, 1])
+    with pytest.raises(ValueError, match=match):
+        model.predict(X)
+    with pytest.raises(ValueError, match="has no parameters to set"):
+        small_rnn(tokenizer="precomputed").set_params(tokenizer__min_df=2)
+
+
+def test_token_ids_read_as_numbers_warn_with_the_fix(seed_train):
+    ids = TextTokenizer().fit_transform(seed_train[0])
+    with pytest.warns(UserWarning, match="tokenizer='precomputed'"):
+        fit_quietly(small_rnn(max_iter=2), ids, seed_train[1])
+    # Integer sequences that are not padded ids (zeros inside) do not warn.
+    counts = np.array([[3, 0, 2, 1], [0, 1, 1, 0]] * 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        fit_quietly(small_rnn(max_iter=2), counts, [0, 1] * 5)
+
+
+@ignore_convergence
+def test_a_tokenizer_step_with_a_fixed_width_feeds_any_estimator(seed_train, seed_test):
+    pipe = make_pipeline(TextTokenizer(max_len=6), LogisticRegression()).fit(
+        *seed_train
+    )
+    assert pipe.predict(seed_test[0][:1]).shape == (1,)
+    assert pipe.predict(
+        ["a document much longer than any of the training ones"]
+    ).shape == (1,)
+
+
 # ================================================================ threads
 @pytest.mark.parametrize(
     "estimator, blas_threads, hidden_size, expected",
