@@ -6,13 +6,18 @@ attributes and behaviour with the same words.
 """
 
 PARAMETERS = """\
-    tokenizer : TextTokenizer or None, default=None
+    tokenizer : TextTokenizer, "precomputed" or None, default=None
         Turns documents into token-id sequences for text input. None means
-        ``TextTokenizer()``. The tokenizer passed is cloned in ``fit``, so its
-        parameters can be searched as ``tokenizer__min_df`` etc. Ignored for numeric
-        input. Another object works if it has ``fit(documents)`` and
+        ``TextTokenizer()``. The tokenizer is cloned in ``fit``; its parameters
+        can be set and searched as ``tokenizer__min_df`` etc., also when it is
+        None (the default ``TextTokenizer()`` is then created). Ignored for
+        numeric input. Another object works if it has ``fit(documents)`` and
         ``transform_ragged(documents)`` as ``TextTokenizer`` has them, and sets
-        ``vocabulary_size_`` in ``fit``.
+        ``vocabulary_size_`` in ``fit``. "precomputed": X is token ids already,
+        a 2-D array of non-negative integers padded with 0, such as the output
+        of a ``TextTokenizer`` step before this one in a ``Pipeline``; the
+        vocabulary size is the largest id seen in ``fit`` plus one, and larger
+        ids met later are unknown words.
     hidden_size : int, default=64
         Number of units of the hidden state.
     embedding_size : int or None, default=None

@@ -352,8 +352,10 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : iterable of str
-            Training documents; see :func:`check_documents` for the accepted
-            containers.
+            Training documents: a list, tuple, 1-D array or pandas Series of
+            str, one column of them (``df[["text"]]``, an array of shape
+            ``(n, 1)``), or any other ordered iterable of str. With a callable
+            `analyzer`, documents can be any objects it takes.
 
         y : None
             Ignored.
