@@ -304,7 +304,7 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         Examples
         --------
         >>> from sklearn_rnn import TextRNNClassifier
-        >>> clf = TextRNNClassifier(hidden_size=16, random_state=0)
+        >>> clf = TextRNNClassifier(hidden_size=16, tol=1e-3, random_state=0)
         >>> clf = clf.fit(["good", "not good", "bad", "not bad"], [1, 0, 0, 1])
         >>> [p.shape for p in clf.predict_proba_per_step(["not bad", ""])]
         [(2, 2), (0, 2)]
