@@ -74,3 +74,31 @@ def test_the_tests_the_documents_cite_exist():
         cited |= set(re.findall(r"\b(test_\w+)`", (root / document).read_text()))
     assert cited, "no test is cited"
     assert cited <= defined, sorted(cited - defined)
+
+
+def _package_doctests():
+    import doctest
+
+    finder = doctest.DocTestFinder()
+    modules = [
+        module
+        for name, module in sorted(vars(sklearn_rnn).items())
+        if inspect.ismodule(module) and name.startswith("_")
+    ]
+    return [test for module in modules for test in finder.find(module) if test.examples]
+
+
+@pytest.mark.parametrize("test", _package_doctests(), ids=lambda test: test.name)
+def test_docstring_examples_run_without_warnings(test):
+    """An example a user copies must not warn (a ConvergenceWarning in the first
+    example read is taken as a fault of the package), nor print a benchmark."""
+    import doctest
+    import warnings
+
+    runner = doctest.DocTestRunner(
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = runner.run(test, out=lambda text: None)
+    assert result.failed == 0, test.name
