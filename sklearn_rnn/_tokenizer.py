@@ -4,6 +4,7 @@ import array
 import functools
 import itertools
 import numbers
+import re
 from collections import Counter
 
 import numpy as np
@@ -705,6 +706,15 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         """Return the callable mapping one document to its tokens."""
         if callable(self.analyzer):
             return self.analyzer
+        if self.analyzer == "word" and self.tokenizer is None:
+            try:
+                re.compile(self.token_pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"token_pattern={self.token_pattern!r} is not a valid regular "
+                    f"expression: {exc}. Fix the pattern (a raw string, r'...', "
+                    "keeps backslashes), or pass a callable as tokenizer."
+                ) from None
         if self.analyzer == "char":
             vectorizer = CountVectorizer(
                 analyzer="char",

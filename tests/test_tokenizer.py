@@ -1029,6 +1029,15 @@ def test_callable_tokenizer_splits_after_preprocessing():
     assert set(tokenizer.vocabulary_) == {"don't-stop", "end"}
 
 
+def test_an_invalid_token_pattern_is_named():
+    for call in (
+        lambda t: t.fit(["ab"]),
+        lambda t: t.set_params(n_buckets=10).transform(["ab"]),
+    ):
+        with pytest.raises(ValueError, match=r"token_pattern='\(a' is not a valid"):
+            call(TextTokenizer(token_pattern="(a"))
+
+
 def test_callable_analyzer_must_give_str_tokens():
     with pytest.raises(TypeError, match="Tokens must be str, got int"):
         TextTokenizer(analyzer=lambda doc: [len(doc)]).fit(["ab", "c"])
