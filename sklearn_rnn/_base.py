@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
     StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
@@ -708,6 +709,12 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         params = model._params()
         dtype = params["b_y"].dtype
         tokenizer = model.tokenizer_ if model.input_mode_ == "text" else None
+        # The one parameter prediction reads: it may have been set since fit.
+        validate_parameter_constraints(
+            {"blas_threads": self._parameter_constraints["blas_threads"]},
+            {"blas_threads": model.blas_threads},
+            caller_name=type(self).__name__,
+        )
         if width is None:
             out = []
         else:

@@ -1578,6 +1578,14 @@ def test_a_tokenizer_step_with_a_fixed_width_feeds_any_estimator(seed_train, see
 
 
 # ================================================================ threads
+@pytest.mark.parametrize("value", ["many", 0, 1.5])
+def test_blas_threads_set_after_fit_is_validated_at_prediction(text_model, value):
+    model = copy.deepcopy(text_model).set_params(blas_threads=value)
+    for method in PREDICT_METHODS:
+        with pytest.raises(ValueError, match="'blas_threads' parameter"):
+            getattr(model, method)(["good"])
+
+
 @pytest.mark.parametrize(
     "estimator, blas_threads, hidden_size, expected",
     [
