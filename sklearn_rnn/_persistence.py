@@ -99,19 +99,32 @@ class VersionedStateMixin:
 _CLASSIFIER = "sklearn_rnn._classifier.TextRNNClassifier"
 _REGRESSOR = "sklearn_rnn._regressor.TextRNNRegressor"
 _TOKENIZER = "sklearn_rnn._tokenizer.TextTokenizer"
+_PRECOMPUTED = "sklearn_rnn._tokenizer.PrecomputedIds"
 _ADAM = "sklearn_rnn._optimizers.Adam"
 _SGD = "sklearn_rnn._optimizers.SGD"
 _FLAT_STATE = "sklearn_rnn._optimizers._FlatState"
 
 #: The types a ``skops.io`` file of a model of this package holds beyond what skops
 #: trusts by default (NumPy arrays, Python's plain types, scikit-learn's
-#: estimators): the two estimators, the tokenizer and the optimizers' state, by
-#: qualified name. Such a file holds no function. It does hold an object array, the
+#: estimators): the two estimators, the tokenizer (and what
+#: ``tokenizer="precomputed"`` fits) and the optimizers' state, by qualified name.
+#: Such a file holds no function. It does hold an object array, the
 #: tokenizer's ``tokens_``, which skops stores as a JSON list of its strings, each
 #: audited like any other value (never as a pickle). These types do not make a file
 #: safe: a tokenizer's ``token_pattern`` is a plain string, so ``load_skops`` also
 #: checks the values.
-SKOPS_TRUSTED_TYPES = (_CLASSIFIER, _REGRESSOR, _TOKENIZER, _ADAM, _SGD, _FLAT_STATE)
+SKOPS_TRUSTED_TYPES = (
+    _CLASSIFIER,
+    _REGRESSOR,
+    _TOKENIZER,
+    _PRECOMPUTED,
+    _ADAM,
+    _SGD,
+    _FLAT_STATE,
+)
+# No document is this long; a larger transform width is a file's way of making
+# every transform allocate without bound.
+_MAX_OUTPUT_LENGTH = 10**7
 
 # The recurrent estimators' weights: attribute -> (name in the optimizer's state,
 # number of dimensions).
@@ -349,6 +362,14 @@ def _type_name(obj):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _sorted_unique(classes):
+    try:
+        labels = classes.tolist()
+        return all(a < b for a, b in zip(labels, labels[1:], strict=False))
+    except TypeError:  # labels that do not compare: not from fit
+        return False
+
+
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(
         value, bool | np.bool_
@@ -439,6 +460,14 @@ class _Audit:
             name = _type_name(obj)
             if name == _TOKENIZER:
                 self._tokenizer(path, obj)
+            elif name == _PRECOMPUTED:
+                size = vars(obj).get("vocabulary_size_")
+                if "vocabulary_size_" in vars(obj) and not (
+                    _is_int(size) and size >= 2
+                ):
+                    self.refuse(
+                        f"{path}.vocabulary_size_", f"is {size!r}, not an int >= 2."
+                    )
             elif name in (_CLASSIFIER, _REGRESSOR):
                 self._estimator(path, obj)
             elif hasattr(obj, "get_params") and not isinstance(obj, type):
@@ -500,8 +529,8 @@ class _Audit:
                 f"{path}.{key}",
                 f"is a callable, {vars(tok)[key]!r}, which would run on every "
                 "document. A file may hold only the values the documentation lists "
-                "(strip_accents: None, 'ascii' or 'unicode'); to use a function, "
-                "set it yourself and refit.",
+                "(no callable analyzer, tokenizer or strip_accents); to use a "
+                "function, set it yourself and refit.",
             )
         stop_words = vars(tok).get("stop_words")
         if isinstance(stop_words, list) and not all(
@@ -513,7 +542,24 @@ class _Audit:
         if any(k in vars(tok) for k in ("vocabulary_", "tokens_", "vocabulary_size_")):
             self._vocabulary(path, tok)
 
+    def _output_length(self, path, tok):
+        length = vars(tok).get("output_length_")
+        if tok.max_len is not None or tok.n_buckets is not None:
+            if length != tok.max_len:
+                self.refuse(
+                    f"{path}.output_length_",
+                    f"is {length!r}, but max_len={tok.max_len!r} sets the width.",
+                )
+        elif not (_is_int(length) and 0 <= length <= _MAX_OUTPUT_LENGTH):
+            self.refuse(
+                f"{path}.output_length_",
+                f"is {length!r}, not a number of tokens (an int from 0 to "
+                f"{_MAX_OUTPUT_LENGTH:,}).",
+            )
+
     def _vocabulary(self, path, tok):
+        if "output_length_" in vars(tok):  # absent from files of version 0.1
+            self._output_length(path, tok)
         size = vars(tok).get("vocabulary_size_")
         if not _is_int(size) or size < 2:
             self.refuse(f"{path}.vocabulary_size_", f"is {size!r}, not an int >= 2.")
@@ -565,11 +611,15 @@ class _Audit:
     # ------------------------------------------------------------ estimators
     def _estimator(self, path, est):
         tokenizer = vars(est).get("tokenizer")
-        if tokenizer is not None and _type_name(tokenizer) != _TOKENIZER:
+        if not (
+            tokenizer is None
+            or isinstance(tokenizer, str)  # "precomputed"; validated with the rest
+            or _type_name(tokenizer) == _TOKENIZER
+        ):
             self.refuse(
                 f"{path}.tokenizer",
-                f"is a {type(tokenizer).__name__}; a file may hold only None or a "
-                "TextTokenizer.",
+                f"is a {type(tokenizer).__name__}; a file may hold only None, "
+                "'precomputed' or a TextTokenizer.",
             )
             return
         state = vars(est)
@@ -592,10 +642,13 @@ class _Audit:
             )
         if mode == "text":
             tokenizer = state.get("tokenizer_")
-            if _type_name(tokenizer) != _TOKENIZER:
+            precomputed = isinstance(est.tokenizer, str)
+            expected = _PRECOMPUTED if precomputed else _TOKENIZER
+            if _type_name(tokenizer) != expected:
                 self.refuse(
                     f"{path}.tokenizer_",
-                    f"is a {type(tokenizer).__name__}, not a fitted TextTokenizer.",
+                    f"is a {type(tokenizer).__name__}, not a fitted "
+                    f"{expected.rsplit('.', 1)[1]}.",
                 )
             elif (size := vars(tokenizer).get("vocabulary_size_")) != n_inputs:
                 self.refuse(
@@ -684,6 +737,12 @@ class _Audit:
                 self.refuse(
                     f"{path}.classes_", "holds labels that are not str or numbers."
                 )
+            elif not _sorted_unique(classes):
+                self.refuse(
+                    f"{path}.classes_",
+                    "is not sorted, unique and free of NaN, as fit leaves it: "
+                    "predictions would map to the wrong labels.",
+                )
             return
         if state.get("n_outputs_") != n_outputs:
             self.refuse(
@@ -702,6 +761,11 @@ class _Audit:
                 self.refuse(
                     f"{path}.{attr}",
                     f"is not a finite float array of shape ({n_outputs},).",
+                )
+            elif attr == "target_scale_" and not (value > 0).all():
+                self.refuse(
+                    f"{path}.target_scale_",
+                    "is not positive: fit divides the targets by it.",
                 )
         y_is_1d = state.get("_y_is_1d")
         if not isinstance(y_is_1d, bool) or (y_is_1d and n_outputs != 1):

@@ -472,6 +472,26 @@ TAMPERING = {
         lambda m: _set(m, "tokenizer_", CountVectorizer()),
         "model.tokenizer_ is a CountVectorizer",
     ),
+    "classes out of order": (
+        lambda m: _set(m, "classes_", m.classes_[::-1].copy()),
+        "model.classes_ is not sorted",
+    ),
+    "a class twice": (
+        lambda m: _set(m, "classes_", np.array([1, 1])),
+        "model.classes_ is not sorted",
+    ),
+    "NaN among the classes": (
+        lambda m: _set(m, "classes_", np.array([0.0, np.nan])),
+        "model.classes_ is not sorted",
+    ),
+    "an unbounded transform width": (
+        lambda m: _set(m.tokenizer_, "output_length_", 10**12),
+        "model.tokenizer_.output_length_",
+    ),
+    "a callable analyzer": (
+        lambda m: _set(m.tokenizer_, "analyzer", np.negative),
+        "model.tokenizer_.analyzer is a callable",
+    ),
 }
 
 
@@ -537,3 +557,26 @@ def test_the_only_object_array_in_a_skops_file_is_tokens_as_json_strings(
     tokens = sklearn_rnn.load_skops(path).tokenizer_.tokens_
     assert tokens.dtype == object
     assert [json.loads(item["content"]) for item in items] == tokens.tolist()
+
+
+def test_load_skops_refuses_a_regressor_scale_that_is_not_positive(tmp_path):
+    sio = pytest.importorskip("skops.io")
+    model = tiny_fit(["good", "not good", "bad"], [1.0, 0.0, 2.0], TextRNNRegressor)
+    model.target_scale_ = -model.target_scale_
+    with pytest.raises(sklearn_rnn.UntrustedModelError, match="target_scale_ is not"):
+        sklearn_rnn.load_skops(dump(sio, model, tmp_path))
+
+
+def test_load_skops_loads_a_model_of_precomputed_ids(tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X = np.array([[2, 3, 0], [4, 0, 0], [3, 2, 4], [5, 0, 0]])
+    model = tiny_fit(X, [0, 1, 0, 1], tokenizer="precomputed")
+    path = dump(sio, model, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = sklearn_rnn.load_skops(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    # Its tokenizer_ must be what "precomputed" fits, with the weights' size.
+    model.tokenizer_.vocabulary_size_ = 99
+    with pytest.raises(sklearn_rnn.UntrustedModelError, match="vocabulary_size_"):
+        sklearn_rnn.load_skops(dump(sio, model, tmp_path))
