@@ -8,6 +8,7 @@ nothing. Subclasses say only what differs: how targets are encoded, how samples
 are weighed, and which loss the output layer trains with.
 """
 
+import functools
 from dataclasses import KW_ONLY, dataclass, replace
 from numbers import Integral, Real
 
@@ -91,6 +92,17 @@ def _same_value(a, b):
         return bool(np.array_equal(a, b)) if hasattr(a, "shape") else bool(a == b)
     except (TypeError, ValueError):
         return False
+
+
+def reading_inputs_once(score):
+    """A mixin's ``score(X, y, sample_weight)`` that reads iterators once: the
+    metric would refuse a generator of targets that predict's X can be."""
+
+    @functools.wraps(score)
+    def wrapper(self, X, y, sample_weight=None):
+        return score(self, read_once(X), read_once(y), read_once(sample_weight))
+
+    return wrapper
 
 
 def shared_docs(cls):

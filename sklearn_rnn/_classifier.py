@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_y
 
 from . import _rnn
-from ._base import BaseTextRNN, shared_docs
+from ._base import BaseTextRNN, reading_inputs_once, shared_docs
 from ._validation import check_label_types, check_weight_total
 
 
@@ -81,6 +81,7 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
         **BaseTextRNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
+    score = reading_inputs_once(ClassifierMixin.score)
     _loss = "log_loss"
     _auto_pooling = {"text": "mean", "numeric": "max"}
 

@@ -7,7 +7,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_y
 
-from ._base import BaseTextRNN, shared_docs
+from ._base import BaseTextRNN, reading_inputs_once, shared_docs
 
 
 @shared_docs
@@ -82,6 +82,7 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         **BaseTextRNN._parameter_constraints,
         "target_scaling": [StrOptions({"standard"}), None],
     }
+    score = reading_inputs_once(RegressorMixin.score)
     _loss = "squared_error"
     # A forecast depends most on the latest steps, which the maximum forgets.
     _auto_pooling = {"text": "max", "numeric": "last"}

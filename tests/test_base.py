@@ -274,6 +274,17 @@ def test_generator_of_documents_is_accepted_by_fit():
     )
 
 
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_score_reads_generators_once(estimator):
+    model = fit_quietly(small_rnn(estimator, max_iter=2), DOCS4, Y4)
+    weights = [1.0, 2.0, 1.0, 0.5]
+    expected = model.score(DOCS4, Y4, sample_weight=weights)
+    got = model.score(
+        (d for d in DOCS4), (y for y in Y4), sample_weight=(w for w in weights)
+    )
+    assert got == expected
+
+
 @pytest.mark.parametrize(
     "kind, n_features_in, n_step_features", [("numeric", 6, 1), ("numeric_3d", 5, 3)]
 )
