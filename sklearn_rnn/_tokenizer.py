@@ -6,6 +6,7 @@ import itertools
 import numbers
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn import get_config
@@ -89,6 +90,7 @@ class _HashedIds(dict):
         return token_id
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """Map raw text documents to sequences of integer token ids.
 
@@ -293,7 +295,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
     UNK_TOKEN = "<unk>"
     KEPT_STOP_WORDS = KEPT_STOP_WORDS
 
-    _parameter_constraints: dict = {
+    _parameter_constraints = {
         "analyzer": [StrOptions({"word", "char"}), callable],
         "lowercase": ["boolean"],
         "token_pattern": [str],
@@ -314,34 +316,20 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         "n_buckets": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(
-        self,
-        *,
-        analyzer="word",
-        lowercase=True,
-        token_pattern=_DEFAULT_TOKEN_PATTERN,
-        strip_accents=None,
-        tokenizer=None,
-        stop_words=None,
-        min_df=1,
-        max_df=1.0,
-        max_features=None,
-        max_len=None,
-        truncation="head",
-        n_buckets=None,
-    ):
-        self.analyzer = analyzer
-        self.lowercase = lowercase
-        self.token_pattern = token_pattern
-        self.strip_accents = strip_accents
-        self.tokenizer = tokenizer
-        self.stop_words = stop_words
-        self.min_df = min_df
-        self.max_df = max_df
-        self.max_features = max_features
-        self.max_len = max_len
-        self.truncation = truncation
-        self.n_buckets = n_buckets
+    # The dataclass writes the plain __init__ scikit-learn expects: keyword-only
+    # arguments, each stored under its own name and nothing else.
+    analyzer: object = "word"
+    lowercase: bool = True
+    token_pattern: str = _DEFAULT_TOKEN_PATTERN
+    strip_accents: object = None
+    tokenizer: object = None
+    stop_words: object = None
+    min_df: object = 1
+    max_df: object = 1.0
+    max_features: int | None = None
+    max_len: int | None = None
+    truncation: str = "head"
+    n_buckets: int | None = None
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
