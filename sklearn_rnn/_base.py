@@ -206,6 +206,17 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
                 )
         super()._validate_params()
 
+    def __getstate__(self):
+        # Wall-clock seconds describe a run, not the model: without them, two
+        # identical fits pickle, and joblib.hash, identically (joblib.Memory
+        # caches and deduplication rely on that).
+        state = super().__getstate__()
+        history = state.get("history_")
+        if history:
+            history = [{k: v for k, v in r.items() if k != "seconds"} for r in history]
+            state = {**state, "history_": history}
+        return state
+
     # ------------------------------------------------------------ parameters
     # tokenizer=None stands for TextTokenizer() (an estimator cannot be a default:
     # defaults are shared between instances), so its parameters are listed and can

@@ -225,9 +225,11 @@ ATTRIBUTES = """\
         ``pandas.DataFrame(clf.history_)`` gives a table to plot. Keys: "epoch",
         "train_loss", "train_accuracy" (classifier only: running accuracy during
         the epoch),
-        "learning_rate", "seconds" (duration of the epoch), and with early stopping
-        "valid_loss", "valid_score" and "best" (whether the epoch improved the
-        lowest validation loss).
+        "learning_rate", "seconds" (wall-clock duration of the epoch), and with
+        early stopping "valid_loss", "valid_score" and "best" (whether the epoch
+        improved the watched validation value). "seconds" is not saved: a pickled
+        (or ``joblib.dump``-ed) model's records have no "seconds", so that two
+        identical fits pickle, and ``joblib.hash``, identically.
     n_iter_ : int
         Number of epochs run, over all calls like ``loss_curve_``.
     t_ : int

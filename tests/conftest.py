@@ -113,6 +113,18 @@ def snapshot(estimator):
     return copy.deepcopy(vars(estimator))
 
 
+def saved_state(estimator):
+    """The state a pickle keeps: all of it but the wall-clock "seconds" of each
+    ``history_`` record, which no two fits share."""
+    state = snapshot(estimator)
+    if state.get("history_") is not None:
+        state["history_"] = [
+            {key: value for key, value in record.items() if key != "seconds"}
+            for record in state["history_"]
+        ]
+    return state
+
+
 def assert_same_weights(a, b):
     for attr in WEIGHT_ATTRIBUTES:
         np.testing.assert_array_equal(getattr(a, attr), getattr(b, attr), err_msg=attr)

@@ -32,8 +32,8 @@ from conftest import (
     ignore_convergence,
     other_hash_seed,
     run_python,
+    saved_state,
     small_rnn,
-    snapshot,
 )
 from sklearn_rnn import (
     InconsistentVersionWarning,
@@ -118,7 +118,24 @@ def test_pickle_round_trip(text_model, seed_test):
     )
     np.testing.assert_array_equal(restored.classes_, text_model.classes_)
     assert restored.tokenizer_.vocabulary_ == text_model.tokenizer_.vocabulary_
-    assert_same_state(snapshot(text_model), vars(restored))
+    assert_same_state(saved_state(text_model), vars(restored))
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_identical_fits_hash_identically(seed_train, early_stopping):
+    """joblib.Memory and deduplication key on joblib.hash: the wall-clock seconds
+    in history_ must not make two identical fits two different models."""
+    X, y = list(seed_train[0]) * 2, np.tile(seed_train[1], 2)
+    params = {"max_iter": 5, "early_stopping": early_stopping}
+    first = small_rnn(**params).fit(X, y)
+    second = small_rnn(**params).fit(X, y)
+    assert first.history_[0]["seconds"] != second.history_[0]["seconds"]
+    assert joblib.hash(first) == joblib.hash(second)
+    # Pickling drops the timings without touching the fitted model.
+    assert "seconds" in first.history_[-1]
+    assert "seconds" not in pickle.loads(pickle.dumps(first)).history_[-1]
+    other = small_rnn(**params, random_state=1).fit(X, y)
+    assert joblib.hash(first) != joblib.hash(other)
 
 
 @pytest.mark.parametrize("compress", [0, 3])
@@ -343,7 +360,7 @@ def test_load_skops_loads_genuine_models_unchanged(
     for restored in (loaded, from_file):
         assert type(restored) is type(model)
         np.testing.assert_array_equal(restored.predict(X), model.predict(X))
-        assert_same_state(snapshot(model), vars(restored))
+        assert_same_state(saved_state(model), vars(restored))
 
 
 def test_load_skops_loads_an_unfitted_model_and_a_pipeline(seed_train, tmp_path):

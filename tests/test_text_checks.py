@@ -24,7 +24,14 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from conftest import PAD, UNK, assert_same_state, ignore_convergence, small_rnn
+from conftest import (
+    PAD,
+    UNK,
+    assert_same_state,
+    ignore_convergence,
+    saved_state,
+    small_rnn,
+)
 from sklearn_rnn import (
     InconsistentVersionWarning,
     TextRNNClassifier,
@@ -156,18 +163,6 @@ def assert_same(a, b, tol=0.0, what="output"):
             np.testing.assert_array_equal(a, b, err_msg=what)
 
 
-def fitted_state(estimator):
-    """The estimator's state but wall-clock timings (the "seconds" of each
-    ``history_`` record, issue 15 item 15), which no two fits share."""
-    state = copy.deepcopy(vars(estimator))
-    if state.get("history_") is not None:
-        state["history_"] = [
-            {key: value for key, value in record.items() if key != "seconds"}
-            for record in state["history_"]
-        ]
-    return state
-
-
 def rows(method, result):
     """An output as one entry per document."""
     if method == "transform_ragged":
@@ -192,7 +187,7 @@ def test_fit_idempotent(name):
     estimator.fit(X_OTHER, targets(estimator, Y_OTHER))
     estimator.fit(X_TRAIN, targets(estimator))
     assert_same(outputs(estimator, X_PREDICT), first)
-    assert_same_state(fitted_state(fitted(name)), fitted_state(estimator))
+    assert_same_state(saved_state(fitted(name)), saved_state(estimator))
 
 
 @estimator_params(MODELS)
@@ -238,7 +233,7 @@ def test_pickle_round_trip_gives_identical_outputs(name, how, tmp_path):
     assert_same_state(before, vars(estimator))
     assert type(restored) is type(estimator)
     assert_same(outputs(restored, X_PREDICT), outputs(estimator, X_PREDICT))
-    assert_same_state(vars(estimator), vars(restored))
+    assert_same_state(saved_state(estimator), vars(restored))
     if how == "joblib-mmap" and not isinstance(estimator, TextTokenizer):
         # The weights are read-only memory maps, which prediction only reads.
         assert not restored.input_weights_.flags.writeable
@@ -248,7 +243,7 @@ def test_pickle_round_trip_gives_identical_outputs(name, how, tmp_path):
 def test_unfitted_estimator_pickles(name):
     estimator = clone(ALL[name])
     restored = _strict_unpickle(lambda: pickle.loads(pickle.dumps(estimator)))
-    assert_same_state(vars(estimator), vars(restored))
+    assert_same_state(saved_state(estimator), vars(restored))
     y = targets(estimator)
     restored.fit(X_TRAIN, y)
     assert_same(outputs(restored, X_PREDICT), outputs(fitted(name), X_PREDICT))
@@ -613,7 +608,7 @@ def test_containers_give_the_same_outputs(name, container):
         {method: getattr(estimator, method)(make(X_PREDICT)) for method in expected},
         expected,
     )
-    assert_same_state(fitted_state(reference), fitted_state(estimator))
+    assert_same_state(saved_state(reference), saved_state(estimator))
 
 
 # ---------------------------------------------------------------- odd documents
