@@ -94,6 +94,25 @@ def _same_value(a, b):
         return False
 
 
+def _check_validation_data(validation_data):
+    """``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)`` as a 3-tuple."""
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (
+        2,
+        3,
+    ):
+        what = type(validation_data).__name__
+        if isinstance(validation_data, tuple | list):
+            what = f"a {what} of {len(validation_data)} items"
+        raise ValueError(
+            "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+            f"sample_weight_val), as in Keras' fit; got {what}."
+        )
+    X_val, y_val, *weights = validation_data
+    return X_val, y_val, weights[0] if weights else None
+
+
 def reading_inputs_once(score):
     """A mixin's ``score(X, y, sample_weight)`` that reads iterators once: the
     metric would refuse a generator of targets that predict's X can be."""
@@ -149,6 +168,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
     n_iter_no_change: int = 10
     early_stopping: object = "auto"
     validation_fraction: float = 0.1
+    monitor: str = "loss"
     alpha: float = 1e-4
     momentum: float = 0.9
     nesterovs_momentum: bool = True
@@ -274,7 +294,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to text or numeric sequences.
 
         Parameters
@@ -289,18 +309,38 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             Non-negative weight of each sample in the loss; None weighs all samples
             equally. Integer weights act as repeated samples and zero weights as
             absent ones (see Notes).
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), \
+default=None
+            A validation set of your own, instead of the random split of
+            ``validation_fraction``: for time-ordered or grouped samples, where a
+            random split would leak. ``X_val`` is the same kind of input as X and
+            ``y_val`` holds known labels (or targets of the same shape). With
+            ``early_stopping`` True or "auto" it is watched as described there;
+            with ``early_stopping=False`` it is only evaluated and recorded
+            (``validation_scores_``, ``history_``), and the training loss decides.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight, incremental=False, validation_data=validation_data
+        )
 
     def _is_fitted(self):
         return hasattr(self, "input_mode_")
 
-    def _fit(self, X, y, sample_weight, *, incremental, **target_options):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        incremental,
+        validation_data=None,
+        **target_options,
+    ):
         """Train on (X, y), from scratch or continuing; publish the result.
 
         ``incremental`` is one epoch of ``partial_fit``; otherwise a ``fit``, which
@@ -321,6 +361,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             # only (fit always); set_params may have changed them since.
             model._validate_params()
         continuing = model._is_fitted() and (incremental or model.warm_start)
+        validation_data = _check_validation_data(validation_data)
         outcome = {}
         try:
             with blas_threads(model.blas_threads, model.hidden_size):
@@ -332,6 +373,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
                     incremental,
                     target_options,
                     outcome,
+                    validation_data,
                 )
             self.__dict__ = outcome["state"]  # one step: the old model or the new
             for message, category in outcome["warnings"]:
@@ -355,7 +397,15 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         return model
 
     def _train(
-        self, X, y, sample_weight, continuing, incremental, target_options, outcome
+        self,
+        X,
+        y,
+        sample_weight,
+        continuing,
+        incremental,
+        target_options,
+        outcome,
+        validation_data=None,
     ):
         """Everything a fit does but publishing: puts the estimator's whole new
         state in ``outcome["state"]`` and the warnings to issue in
@@ -365,7 +415,10 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         )
         rng = check_random_state(self.random_state)
         valid = None
-        if not incremental and self._uses_early_stopping(len(samples)):
+        # A validation set of the user's is checked below, once the model's input
+        # and targets are known; otherwise early stopping draws one.
+        split = validation_data is None and not incremental
+        if split and self._uses_early_stopping(len(samples)):
             train_idx, valid_idx = validation_split(
                 len(samples),
                 self.validation_fraction,
@@ -398,6 +451,8 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             params = self._init_params(rng, n_inputs, mode, n_outputs)
             optimizer = self._make_optimizer(params)
             fitted.update(input_mode_=mode, n_step_features_=n_inputs)
+        if validation_data is not None:
+            valid = self._validation_samples(validation_data, fitted, target_options)
 
         def as_dataset(part, sequences=None):
             if sequences is None:
@@ -409,6 +464,8 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
         data = as_dataset(samples, sequences)
         valid = None if valid is None else as_dataset(valid)
         settings = self._settings(pooling, len(samples), incremental)
+        if validation_data is not None:
+            settings.watch_validation = self.early_stopping in (True, "auto")
         run = Run()
         try:
             result = train(
@@ -453,6 +510,21 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             outcome["state"] = new_state()
             result.warnings.append((_interrupted(outcome["state"]), UserWarning))
         outcome["warnings"] = result.warnings
+
+    def _validation_samples(self, validation_data, fitted, target_options):
+        """The user's validation set, checked as more samples of the model being
+        fitted: the same kind of input and shape, known labels."""
+        view = self._model()
+        view.__dict__.update(fitted)
+        try:
+            _, samples, _ = view._samples(
+                *validation_data, continuing=True, target_options=target_options
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"validation_data does not match the training data: {exc}"
+            ) from exc
+        return samples
 
     def _tokenizer_asked(self):
         """A new, unfitted copy of the tokenizer the parameter asks for."""
@@ -669,6 +741,7 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
             verbose=int(self.verbose),
             incremental=incremental,
             name=type(self).__name__,
+            monitor=self.monitor,
         )
 
     def _batch_size(self, n_samples):
@@ -851,6 +924,7 @@ BaseTextRNN._parameter_constraints = {
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "early_stopping": ["boolean", StrOptions({"auto"})],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "monitor": [StrOptions({"loss", "score"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "momentum": [Interval(Real, 0, 1, closed="both")],
     "nesterovs_momentum": ["boolean"],

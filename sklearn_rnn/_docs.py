@@ -92,17 +92,24 @@ PARAMETERS = """\
         ``random_state``, stratified by class for a classifier), watch the loss
         on it after every epoch, stop when it has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and end with the weights of the epoch with
-        the lowest validation loss (not those of the last epoch). The validation
-        loss is watched rather than the score because it changes with every
-        improvement of the outputs, while the accuracy of a small validation set
-        moves in coarse steps and ties often.
-        Text vocabulary is learnt from the training part only, so validation
-        documents meet unknown words as new documents would. Ignored by
-        ``partial_fit``.
+        the lowest validation loss (not those of the last epoch), or the best
+        validation score with ``monitor="score"``. A validation set passed to
+        ``fit`` (``validation_data``) replaces the random split, and "auto" then
+        means True. Text vocabulary is learnt from the training part only, so
+        validation documents meet unknown words as new documents would.
+        Ignored by ``partial_fit``.
     validation_fraction : float in (0, 1), default=0.1
         Proportion of the training data set aside for early stopping. The
         validation set of a classifier must hold at least one sample of every
         class.
+    monitor : {"loss", "score"}, default="loss"
+        What early stopping watches on the validation set: its loss (lower is
+        better), or the estimator's score (accuracy for the classifier, R^2 for
+        the regressor; higher is better), as ``MLPClassifier`` does. The loss
+        changes with every improvement of the outputs, while the accuracy of a
+        small validation set moves in coarse steps and ties often, so the loss
+        tells a better epoch sooner; the score is what the model is judged by.
+        Used only with a watched validation set.
     alpha : float, default=1e-4
         Strength of the L2 penalty on the weight matrices (not the biases), divided by
         the total sample weight of the batch as in scikit-learn's MLP.
@@ -157,10 +164,14 @@ PARAMETERS = """\
         smoothly; the learning rate restarts at ``learning_rate_init``.
     verbose : bool or int, default=False
         If true, print one line of progress per epoch: training loss (and running
-        accuracy), validation loss and score (early stopping), learning rate
-        (plateau schedule), elapsed time, and an upper bound on the time left (as if
-        all ``max_iter`` epochs were run). An int ``k > 1`` prints every ``k``-th
-        epoch and the last.
+        accuracy), validation loss and score (``*`` marks an epoch that improves
+        the watched value; the model keeps the last one marked), learning rate
+        (plateau schedule), elapsed time, and the time left: if no better epoch
+        comes (the stopping rule's patience) and at most (``max_iter``). The end
+        says why training stopped and which epoch's weights the model keeps. In
+        a terminal, one line with a progress bar is redrawn in place; elsewhere
+        (logs, notebooks), an int ``k > 1`` prints the first, every ``k``-th and
+        the last epoch.
 
 """
 
@@ -200,26 +211,29 @@ ATTRIBUTES = """\
         batches) of each epoch, over all ``fit`` (with ``warm_start``) and
         ``partial_fit`` calls since the model was created.
     best_loss_ : float
-        Lowest loss watched by the last ``fit``: the training loss (the minimum of
-        ``loss_curve_``) or, with ``early_stopping``, the validation loss, which is
-        then the validation loss of the weights the model holds. After
-        ``partial_fit``, the minimum of ``loss_curve_``.
+        With a watched validation set, the validation loss of the weights the
+        model holds (the lowest one, unless ``monitor="score"``); otherwise the
+        lowest training loss of the last ``fit`` (the minimum of
+        ``loss_curve_``). After ``partial_fit``, the minimum of ``loss_curve_``.
     validation_loss_curve_ : list of float or None
         Validation loss (weighted loss, no penalty) after each epoch of the
-        last ``fit``; None without ``early_stopping``.
+        last ``fit``; None without a validation set.
     validation_scores_ : list of float or None
         Validation score (accuracy or R^2, weighted by ``sample_weight``) after
-        each epoch of the last ``fit``; None without ``early_stopping``.
+        each epoch of the last ``fit``; None without a validation set.
     best_validation_score_ : float or None
-        Validation score of the weights the model holds, i.e. of the epoch with
-        the lowest validation loss. It can be below ``max(validation_scores_)``,
-        because the loss, not the score, chooses the epoch. None without
-        ``early_stopping``.
+        Validation score of the weights the model holds. With the default
+        ``monitor="loss"`` that is the score of the epoch with the lowest
+        validation loss, which can be below ``max(validation_scores_)``:
+        unlike ``MLPClassifier``'s attribute of the same name, it is not the best
+        score seen, but the score of the model you have. With
+        ``monitor="score"`` it is the best score seen. None without a
+        validation set.
     best_epoch_ : int
-        Epoch (counted like ``n_iter_``) whose weights the model holds: the last one,
-        or with ``early_stopping`` the one with the lowest validation loss. With
-        ``warm_start`` the weights the fit started from compete too, so this can be
-        an epoch of an earlier call.
+        Epoch (counted like ``n_iter_``) whose weights the model holds: the last
+        one, or with a watched validation set the best one (``monitor``). With
+        ``warm_start`` the weights the fit started from compete too, so this can
+        be an epoch of an earlier call.
     history_ : list of dict
         One record per epoch, over all calls like ``loss_curve_``; e.g.
         ``pandas.DataFrame(clf.history_)`` gives a table to plot. Keys: "epoch",

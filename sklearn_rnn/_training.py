@@ -6,6 +6,7 @@ estimators turn their parameters into settings and the result into fitted
 attributes.
 """
 
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -87,6 +88,12 @@ class Settings:
     verbose: int = 0
     incremental: bool = False  # one epoch, no stopping rule, no schedule
     name: str = "The estimator"  # for messages
+    # What the stopping rule and the kept weights follow on a validation set: its
+    # "loss" (lower is better) or its "score" (accuracy or R^2, higher is better).
+    monitor: str = "loss"
+    # False: a validation set is only evaluated and recorded; the training loss
+    # stops training and the last epoch's weights are kept.
+    watch_validation: bool = True
 
 
 @dataclass
@@ -95,8 +102,9 @@ class Result:
 
     ``params`` are the weights to keep: the best epoch's with validation, the
     last epoch's otherwise. ``records`` hold one dict per epoch. ``best_loss`` is
-    the lowest watched loss (validation loss, or training loss without
-    validation) and ``best_score`` the validation score of the kept weights.
+    the validation loss of the kept weights (the lowest one, unless the score is
+    monitored), or without a watched validation set the lowest training loss;
+    ``best_score`` is the validation score of the kept weights.
     ``warnings`` are (message, category) pairs for the caller to issue once it
     has kept the result: issued inside the run, a warning turned into an error
     would throw the trained model away.
@@ -252,7 +260,11 @@ class Run:
     def __init__(self):
         self.records = []
         self.kept = None  # a _Snapshot
-        self.best_loss = np.inf
+        self.best_loss = np.inf  # the lowest loss the stopping rule has seen
+        # What the stopping rule compares, lower is better: the watched loss, or
+        # minus the validation score.
+        self.best_watched = np.inf
+        self.kept_loss = np.inf  # the validation loss of the kept weights
         self.baseline = 0.0  # the loss of a constant model on the training data
         # The divergence threshold: DIVERGENCE_FACTOR times the larger of the
         # baseline and the loss of the call's first batch (set by that batch).
@@ -302,7 +314,8 @@ class Run:
         # The last update's loss is never computed during training: check the
         # kept weights' own loss. Without validation that is one more pass over
         # the training data; with it, the validation loss is known already.
-        if valid is None:
+        watched = valid is not None and settings.watch_validation
+        if not watched:
             kept_loss = evaluate(params, data, settings)[0]
             if self.records and settings.incremental:
                 total = len(data) if data.weights is None else data.weights.sum()
@@ -310,7 +323,7 @@ class Run:
                     params, settings.alpha, total
                 )
         else:
-            kept_loss = self.best_loss
+            kept_loss = self.kept_loss
         if not np.isfinite(kept_loss):
             raise_diverged(best_epoch, f"the loss of the final weights is {kept_loss}")
         if kept_loss > self.limit:
@@ -318,7 +331,8 @@ class Run:
                 best_epoch,
                 _blown_up(kept_loss, self.limit, "the loss of the final weights"),
             )
-        return Result(params, self.records, best_epoch, self.best_loss, score, warnings)
+        best_loss = self.kept_loss if watched else self.best_loss
+        return Result(params, self.records, best_epoch, best_loss, score, warnings)
 
 
 def train(
@@ -348,15 +362,22 @@ def train(
     """
     run = Run() if run is None else run
     n_epochs = 1 if settings.incremental else settings.max_iter
+    watch = valid is not None and settings.watch_validation
+
+    def watched(loss, score):
+        return -score if watch and settings.monitor == "score" else loss
+
     best_score = None
-    if valid is not None and compete:
-        run.best_loss, best_score = evaluate(params, valid, settings)
+    if watch and compete:
+        run.kept_loss, best_score = evaluate(params, valid, settings)
+        run.best_loss = run.kept_loss
+        run.best_watched = watched(run.kept_loss, best_score)
     start = first_epoch if start_epoch is None else start_epoch
     run.kept = _Snapshot(params, start, best_score, enabled=not settings.incremental)
     run.baseline = constant_model_loss(data, settings.loss, params["b_y"].shape[0])
+    progress = _Progress(settings, n_epochs, valid, watch)
     no_improvement = 0
     cache = {}
-    start_time = time.perf_counter()
     for epoch in range(1, n_epochs + 1):
         number = first_epoch + epoch
         epoch_start = time.perf_counter()
@@ -364,28 +385,34 @@ def train(
         record.update(
             _run_epoch(params, optimizer, data, settings, rng, number, cache, run)
         )
-        if valid is None:
-            value = record["train_loss"]
-        else:
-            value, score = evaluate(params, valid, settings)
-            record["valid_loss"], record["valid_score"] = value, score
-            record["best"] = bool(value < run.best_loss)
+        loss, score = record["train_loss"], None
+        if valid is not None:
+            valid_loss, score = evaluate(params, valid, settings)
+            record["valid_loss"], record["valid_score"] = valid_loss, score
+            if watch:
+                loss = valid_loss
+        value = watched(loss, score)
+        best = bool(value < run.best_watched)
+        if watch:
+            record["best"] = best
         record["seconds"] = time.perf_counter() - epoch_start
-        improved = value < run.best_loss - settings.tol
+        improved = value < run.best_watched - settings.tol
         # The record first: an interrupt between the two lines leaves the
         # previous epoch's weights kept, which the run then reports as kept.
         run.records.append(record)
-        if valid is None:
-            run.kept.take(params, number)
-        elif record["best"]:
+        if not watch:
             run.kept.take(params, number, score)
-        run.best_loss = min(run.best_loss, value)
+        elif best:
+            run.kept.take(params, number, score)
+            run.kept_loss = loss
+        run.best_watched = min(run.best_watched, value)
+        run.best_loss = min(run.best_loss, loss)
 
         no_improvement = 0 if improved else no_improvement + 1
         run.stopped = (
             not settings.incremental and no_improvement >= settings.n_iter_no_change
         )
-        _report(settings, record, epoch, n_epochs, start_time, run.stopped, valid)
+        progress.report(record, epoch, run.stopped, no_improvement, run.kept.state[1])
         if run.stopped:
             break
         if settings.schedule is not None and not settings.incremental:
@@ -473,35 +500,102 @@ def _epoch_batches(lengths, settings, rng):
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def _report(settings, record, epoch, n_epochs, start_time, stopped, valid):
-    """Print progress as ``settings.verbose`` asks: every k-th epoch and the last."""
-    every = int(settings.verbose)
-    if not every or not (epoch % every == 0 or epoch == n_epochs or stopped):
-        return
-    parts = [f"Epoch {epoch}/{n_epochs}: loss {record['train_loss']:.4f}"]
-    if "train_accuracy" in record:
-        parts.append(f"accuracy {record['train_accuracy']:.3f}")
-    if "valid_loss" in record:
-        best = " *" if record["best"] else ""
-        name = "accuracy" if settings.loss == "log_loss" else "R2"
-        parts.append(
-            f"valid loss {record['valid_loss']:.4f}{best}, "
-            f"valid {name} {record['valid_score']:.3f}"
-        )
-    if settings.schedule is not None:
-        parts.append(f"lr {record['learning_rate']:.3g}")
-    elapsed = time.perf_counter() - start_time
-    parts.append(f"{elapsed:.2f} s")
-    if epoch < n_epochs:
-        left = elapsed / epoch * (n_epochs - epoch)
-        parts.append(f"at most {left:.1f} s left")
-    print(", ".join(parts))
-    if stopped:
-        watched = "validation" if valid is not None else "training"
-        print(
-            f"Stopped at epoch {epoch}: the {watched} loss improved by less than "
-            f"tol={settings.tol} for {settings.n_iter_no_change} epochs."
-        )
+class _Progress:
+    """Progress as ``settings.verbose`` asks.
+
+    In a terminal, one line redrawn in place every epoch, with a bar; elsewhere
+    (a log file, a notebook) a line every ``verbose``-th epoch, the first and the
+    last. Either way the end says why training stopped and which epoch's weights
+    the model keeps.
+    """
+
+    _BAR = 20
+
+    def __init__(self, settings, n_epochs, valid, watch):
+        self.settings = settings
+        self.every = int(settings.verbose)
+        self.n_epochs = n_epochs
+        self.valid = valid
+        self.watch = watch
+        self.start = time.perf_counter()
+        self.live = bool(self.every) and _is_terminal(sys.stdout)
+        if self.every and watch:
+            what = "score" if settings.monitor == "score" else "loss"
+            print(
+                f"Watching the validation {what}: * marks an epoch that improves "
+                "it; the model keeps the weights of the last epoch marked."
+            )
+
+    def report(self, record, epoch, stopped, no_improvement, kept_epoch):
+        if not self.every:
+            return
+        last = epoch == self.n_epochs or stopped
+        line = self._line(record, epoch, no_improvement, last)
+        if self.live:
+            print("\r" + line + "\033[K", end="\n" if last else "", flush=True)
+        elif epoch == 1 or epoch % self.every == 0 or last:
+            print(line)
+        if last and self.n_epochs > 1:
+            print(self._ending(record["epoch"], stopped, kept_epoch))
+
+    def _line(self, record, epoch, no_improvement, last):
+        settings = self.settings
+        parts = [f"Epoch {epoch}/{self.n_epochs}"]
+        if self.live:
+            done = round(self._BAR * epoch / self.n_epochs)
+            parts[0] += " [" + "#" * done + "." * (self._BAR - done) + "]"
+        parts[0] += f": loss {record['train_loss']:.4f}"
+        if "train_accuracy" in record:
+            parts.append(f"accuracy {record['train_accuracy']:.3f}")
+        if "valid_loss" in record:
+            name = "accuracy" if settings.loss == "log_loss" else "R2"
+            best = " *" if record.get("best") else ""
+            parts.append(
+                f"valid loss {record['valid_loss']:.4f}, "
+                f"valid {name} {record['valid_score']:.3f}{best}"
+            )
+        if settings.schedule is not None:
+            parts.append(f"lr {record['learning_rate']:.3g}")
+        elapsed = time.perf_counter() - self.start
+        parts.append(f"{elapsed:.2f} s")
+        if not last:
+            per_epoch = elapsed / epoch
+            left = self.n_epochs - epoch
+            # Without improvement, the stopping rule ends training after the rest
+            # of its patience; with improvement, max_iter does.
+            patience = max(self.settings.n_iter_no_change - no_improvement, 0)
+            if patience < left:
+                parts.append(
+                    f"{per_epoch * patience:.1f} s left if no better epoch comes, "
+                    f"at most {per_epoch * left:.1f} s"
+                )
+            else:
+                parts.append(f"{per_epoch * left:.1f} s left")
+        return ", ".join(parts)
+
+    def _ending(self, epoch, stopped, kept_epoch):
+        settings = self.settings
+        if stopped:
+            watched = "training loss"
+            if self.watch:
+                what = "score" if settings.monitor == "score" else "loss"
+                watched = f"validation {what}"
+            why = (
+                f"Stopped at epoch {epoch}: the {watched} did not improve by "
+                f"tol={settings.tol} for {settings.n_iter_no_change} epochs"
+            )
+        else:
+            why = f"Reached max_iter={settings.max_iter} epochs"
+        if kept_epoch == epoch:
+            return f"{why}; the model keeps the weights of this last epoch."
+        return f"{why}; the model keeps the weights of epoch {kept_epoch}, its best."
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
 
 
 def validation_split(n_samples, fraction, rng, stratify=None):

@@ -1952,7 +1952,7 @@ INTERRUPT_POINTS = st.sampled_from(
         (_rnn, "loss_and_gradients"),
         (_rnn, "predict_logits"),
         (training_module, "evaluate"),
-        (training_module, "_report"),
+        (training_module._Progress, "report"),
         (training_module.Run, "finish"),
         (base_module.BaseTextRNN, "_fitted_state"),
         (base_module.BaseTextRNN, "_sequences"),

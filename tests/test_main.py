@@ -12,8 +12,8 @@ import pytest
 @pytest.mark.parametrize(
     "argv, progress",
     [
-        ([], [10 * k for k in range(1, 19)]),
-        (["--every", "50", "--random-state", "1"], [50, 100, 150]),
+        ([], [1] + [10 * k for k in range(1, 19)]),
+        (["--every", "50", "--random-state", "1"], [1, 50, 100, 150]),
     ],
     ids=["defaults", "options"],
 )

@@ -9,7 +9,9 @@ estimators publish a run's result (warm start, atomic failure) is in test_base.p
 """
 
 import copy
+import io
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -351,30 +353,66 @@ def test_impossible_validation_split_says_what_to_change(labels, problem):
 def test_verbose_prints_each_epoch_with_the_time_spent_and_left(seed_train, capsys):
     small_rnn(max_iter=5, verbose=1).fit(*seed_train)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6
     number = r"\d+\.\d+"
-    for epoch, line in enumerate(lines, start=1):
+    for epoch, line in enumerate(lines[:5], start=1):
         assert re.match(rf"Epoch {epoch}/5: loss {number}, accuracy {number}", line)
         assert "valid" not in line and "lr" not in line
-    for line in lines[:-1]:
-        assert re.search(rf", {number} s, at most {number} s left$", line), line
+    # Patience (10 epochs) outlasts max_iter: max_iter alone bounds what is left.
+    for line in lines[:4]:
+        assert re.search(rf", {number} s, {number} s left$", line), line
     # Nothing is left after the last epoch.
-    assert re.search(rf", {number} s$", lines[-1]), lines[-1]
+    assert re.search(rf", {number} s$", lines[4]), lines[4]
+    assert lines[5] == (
+        "Reached max_iter=5 epochs; the model keeps the weights of this last epoch."
+    )
+
+
+@ignore_convergence
+def test_the_time_left_counts_the_patience_of_the_stopping_rule(seed_train, capsys):
+    small_rnn(max_iter=50, n_iter_no_change=3, tol=10.0, verbose=1).fit(*seed_train)
+    lines = capsys.readouterr().out.splitlines()
+    # Epoch 1 is the first improvement; epoch 2 does not improve by tol.
+    assert re.search(
+        r", (\d+\.\d+) s left if no better epoch comes, at most \d+\.\d+ s$", lines[1]
+    ), lines[1]
 
 
 @ignore_convergence
 @pytest.mark.parametrize(
-    "verbose, epochs", [(0, []), (False, []), (3, [3, 6, 7]), (True, range(1, 8))]
+    "verbose, epochs", [(0, []), (False, []), (3, [1, 3, 6, 7]), (True, range(1, 8))]
 )
 def test_verbose_prints_every_kth_epoch_and_the_last(
     seed_train, capsys, verbose, epochs
 ):
     small_rnn(max_iter=7, verbose=verbose).fit(*seed_train)
     captured = capsys.readouterr()
-    assert [line.split(":")[0] for line in captured.out.splitlines()] == [
+    lines = captured.out.splitlines()
+    assert [line.split(":")[0] for line in lines if line.startswith("Epoch")] == [
         f"Epoch {epoch}/7" for epoch in epochs
     ]
+    assert len(lines) == (len(epochs) + 1 if epochs else 0)
     assert captured.err == ""
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@ignore_convergence
+def test_verbose_in_a_terminal_redraws_one_line_with_a_bar(seed_train, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    small_rnn(max_iter=4, verbose=1).fit(*seed_train)
+    out = terminal.getvalue()
+    # Each epoch redraws the same line; only the last epoch ends it.
+    drawn = out.split("\n")[0].split("\r")[1:]
+    assert [d.split(":")[0] for d in drawn] == [
+        f"Epoch {k}/4 [{'#' * (5 * k)}{'.' * (20 - 5 * k)}]" for k in range(1, 5)
+    ]
+    assert all(d.endswith("\033[K") for d in drawn)
+    assert out.split("\n")[1].startswith("Reached max_iter=4 epochs")
 
 
 @pytest.mark.parametrize(
@@ -386,11 +424,22 @@ def test_verbose_reports_an_early_stop(noisy_numeric, capsys, early_stopping, wa
     )
     clf.fit(*noisy_numeric)
     lines = capsys.readouterr().out.splitlines()
+    if early_stopping:
+        assert lines.pop(0) == (
+            "Watching the validation loss: * marks an epoch that improves it; the "
+            "model keeps the weights of the last epoch marked."
+        )
     assert [line.startswith("Epoch") for line in lines] == [True] * 3 + [False]
-    assert lines[-1] == (
-        f"Stopped at epoch 3: the {watched} loss improved by less than tol=10.0 "
-        "for 2 epochs."
+    assert lines[-1].startswith(
+        f"Stopped at epoch 3: the {watched} loss did not improve by tol=10.0 "
+        "for 2 epochs; the model keeps the "
     )
+    kept = (
+        "weights of this last epoch."
+        if clf.best_epoch_ == 3
+        else f"weights of epoch {clf.best_epoch_}, its best."
+    )
+    assert lines[-1].endswith(kept)
 
 
 @ignore_convergence
@@ -406,7 +455,10 @@ def test_verbose_with_early_stopping_and_plateau(
     )
     model.fit(X, targets_for(estimator, y))
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 6
+    assert lines[0].startswith("Watching the validation loss: * marks")
+    assert "keeps the weights of" in lines[-1]
+    lines = lines[1:-1]
     for line in lines:
         assert re.search(r"valid loss \d+\.\d+", line), line
         assert re.search(rf"valid {score} -?\d\.\d+", line), line
@@ -414,7 +466,122 @@ def test_verbose_with_early_stopping_and_plateau(
         assert re.search(r"\d+\.\d+ s", line), line
         assert ("accuracy" in line.split("valid")[0]) == (score == "accuracy")
     # The first epoch is always a new best and is marked.
-    assert re.search(r"valid loss \d+\.\d+ \*", lines[0]), lines[0]
+    assert re.search(rf"valid {score} -?\d\.\d+ \*", lines[0]), lines[0]
+
+
+def test_verbose_names_the_kept_epoch_when_it_is_not_the_last(noisy_numeric, capsys):
+    model = TextRNNClassifier(**ES_PARAMS, verbose=10).fit(*noisy_numeric)
+    assert model.best_epoch_ < model.n_iter_
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == (
+        f"Stopped at epoch {model.n_iter_}: the validation loss did not improve by "
+        f"tol=0.0001 for 10 epochs; the model keeps the weights of epoch "
+        f"{model.best_epoch_}, its best."
+    )
+
+
+# ---------------------------------------------------------------- monitor="score"
+@pytest.mark.parametrize("estimator", [TextRNNClassifier, TextRNNRegressor])
+def test_monitoring_the_score_keeps_the_epoch_of_the_best_score(
+    noisy_numeric, estimator
+):
+    X, y = noisy_numeric
+    y = targets_for(estimator, y)
+    by_score = estimator(**ES_PARAMS, monitor="score").fit(X, y)
+    scores = by_score.validation_scores_
+    best = int(np.argmax(scores))  # the first epoch of the best score
+    assert by_score.best_epoch_ == best + 1
+    assert by_score.best_validation_score_ == max(scores)
+    assert by_score.best_loss_ == by_score.validation_loss_curve_[best]
+    # It stops n_iter_no_change epochs after the score last improved by tol.
+    improved = [
+        i for i, s in enumerate(scores) if s > max(scores[:i], default=-np.inf) + 1e-4
+    ]
+    assert by_score.n_iter_ == min(improved[-1] + 1 + 10, ES_PARAMS["max_iter"])
+    # Predictions are those of the kept epoch's weights: the score is reproduced.
+    by_loss = estimator(**ES_PARAMS).fit(X, y)
+    assert by_loss.best_epoch_ == int(np.argmin(by_loss.validation_loss_curve_)) + 1
+
+
+def test_monitor_is_validated():
+    with pytest.raises(ValueError, match="'monitor' parameter"):
+        small_rnn(monitor="accuracy").fit(["a", "b"], [0, 1])
+
+
+# ---------------------------------------------------------------- validation_data
+def _split_in_order(X, y, n_valid=20):
+    return (X[:-n_valid], y[:-n_valid]), (X[-n_valid:], y[-n_valid:])
+
+
+@ignore_convergence
+@pytest.mark.parametrize("estimator", [TextRNNClassifier, TextRNNRegressor])
+def test_validation_data_replaces_the_random_split(noisy_numeric, estimator):
+    X, y = noisy_numeric
+    y = targets_for(estimator, y)
+    (X_train, y_train), (X_val, y_val) = _split_in_order(X, y)
+    model = estimator(hidden_size=8, random_state=0, max_iter=30)
+    model.fit(X_train, y_train, validation_data=(X_val, y_val))
+    # The records are of this validation set: the kept weights reproduce them.
+    kept = model.best_epoch_ - 1
+    assert model.validation_scores_[kept] == pytest.approx(
+        model.score(X_val, y_val), rel=1e-9
+    )
+    assert model.best_validation_score_ == model.validation_scores_[kept]
+    assert model.t_ == model.n_iter_ * len(y_train)  # no sample was set aside
+    # Weights of the validation samples weigh the score; zero drops a sample.
+    w = np.ones(len(y_val))
+    w[:5] = 0
+    weighted = estimator(hidden_size=8, random_state=0, max_iter=3)
+    weighted.fit(X_train, y_train, validation_data=(X_val, y_val, w))
+    assert weighted.validation_scores_[-1] == pytest.approx(
+        weighted.score(X_val[5:], y_val[5:]), rel=1e-9
+    )
+
+
+@ignore_convergence
+def test_validation_data_without_early_stopping_is_only_recorded(noisy_numeric):
+    (X_train, y_train), (X_val, y_val) = _split_in_order(*noisy_numeric)
+    params = {"hidden_size": 8, "random_state": 0, "max_iter": 15}
+    recorded = TextRNNClassifier(**params, early_stopping=False).fit(
+        X_train, y_train, validation_data=(X_val, y_val)
+    )
+    plain = TextRNNClassifier(**params, early_stopping=False).fit(X_train, y_train)
+    assert_same_weights(recorded, plain)  # the training itself is the same
+    assert recorded.best_epoch_ == recorded.n_iter_ == 15
+    assert len(recorded.validation_scores_) == 15
+    assert recorded.best_validation_score_ == recorded.validation_scores_[-1]
+    assert plain.validation_scores_ is None
+
+
+@ignore_convergence
+def test_validation_data_through_a_pipeline(seed_train, seed_test):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    pipe = make_pipeline(
+        FunctionTransformer(lambda docs: [d.lower() for d in docs]),
+        small_rnn(max_iter=5),
+    )
+    pipe.fit(*seed_train, textrnnclassifier__validation_data=seed_test)
+    assert len(pipe[-1].validation_scores_) == pipe[-1].n_iter_
+
+
+@pytest.mark.parametrize(
+    "validation_data, match",
+    [
+        ("not a tuple", "must be a tuple .* got str"),
+        ((["good"],), "got a tuple of 1 items"),
+        (([[1.0, 2.0]], [0]), "does not match the training data: .*fitted on text"),
+        ((["good", "bad"], ["pos", "maybe"]), r"does not match .*\['maybe'\]"),
+        ((["good", "bad"], ["pos"]), "does not match .*inconsistent numbers"),
+    ],
+)
+def test_validation_data_that_does_not_fit_is_named(validation_data, match):
+    X, y = ["good", "not good", "bad", "fine"], ["pos", "neg", "neg", "pos"]
+    model = small_rnn(max_iter=2)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y, validation_data=validation_data)
+    assert not hasattr(model, "input_mode_")
 
 
 def expected_learning_rates(watched, lr0, factor, patience, tol):
@@ -637,7 +804,7 @@ def test_an_interrupt_under_warnings_as_errors_keeps_what_it_says(
     [
         # After the last epoch, inside train: the last progress report, the
         # result's final check.
-        (training_module, "_report", 3),
+        (training_module._Progress, "report", 3),
         (Run, "finish", 1),
         # In the estimator, building the fitted state and issuing the warning.
         (base_module.BaseTextRNN, "_fitted_state", 1),
