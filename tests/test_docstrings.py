@@ -70,7 +70,11 @@ def test_the_tests_the_documents_cite_exist():
         for name in re.findall(r"^def (test_\w+)", path.read_text(), re.MULTILINE)
     }
     cited = set()
-    for document in ("README.md", "docs/user_guide/reliability.md"):
+    for document in (
+        "README.md",
+        "docs/user_guide/reliability.md",
+        "docs/user_guide/scikit_learn_tools.md",
+    ):
         cited |= set(re.findall(r"\b(test_\w+)`", (root / document).read_text()))
     assert cited, "no test is cited"
     assert cited <= defined, sorted(cited - defined)
