@@ -16,6 +16,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax shipped with the site (into _static/mathjax), not fetched from a
+    # CDN: the formulas render offline.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
@@ -45,7 +48,18 @@ templates_path = ["_templates"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-rnn {version}"
 html_theme_options = {"navigation_with_keys": False}
-html_static_path = []
+html_static_path = ["_static"]
+html_theme_options = {
+    **html_theme_options,
+    # The five sections in the navbar, none hidden under "More".
+    "header_links_before_dropdown": 5,
+}
+
+# The index page's picture, drawn from the code at every build.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import overview_figure  # noqa: E402
+
+overview_figure.draw(os.path.join(os.path.dirname(__file__), "_static", "overview.png"))
 
 # Examples train small models; running out of max_iter there is expected.
 warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")

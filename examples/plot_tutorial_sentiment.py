@@ -9,10 +9,9 @@ cannot tell them apart, while a recurrent model reads the negation before the wo
 negates.
 
 This example trains :class:`~sklearn_rnn.TextRNNClassifier` with default parameters,
-compares it with logistic regression on word counts, and plots the training loss.
+compares it with logistic regression on word counts, and plots what each predicts
+for sentences that differ only by a negation or by word order.
 """
-
-from importlib.util import find_spec
 
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -38,14 +37,32 @@ for text in ["this is good not bad", "this is bad not good"]:
     print(f"P(positive | {text!r}): RNN {p_rnn:.3f}, bag of words {p_bow:.3f}")
 
 # %%
-# The training loss per epoch; training stops once it improves by less than ``tol``
-# for ``n_iter_no_change`` epochs.
-if find_spec("matplotlib"):  # the figure needs matplotlib; the numbers above do not
-    import matplotlib.pyplot as plt
+# The probability of "positive" each model gives to sentences that differ only by a
+# negation, or only by the order of the same words. The bag of words gives "good
+# not bad" and "bad not good" the same probability, since they hold the same
+# words; the recurrent network reads which word the negation comes before.
+import matplotlib.pyplot as plt
+import numpy as np
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(range(1, rnn.n_iter_ + 1), rnn.loss_curve_)
-    ax.set(xlabel="epoch", ylabel="training loss", yscale="log")
-    ax.set_title("TextRNNClassifier on the tutorial sentences")
-    fig.tight_layout()
-    plt.show()
+sentences = [
+    "this is good",
+    "this is not good",
+    "this is bad",
+    "this is not bad",
+    "good not bad",
+    "bad not good",
+]
+models = {"TextRNNClassifier": rnn, "bag of words + logistic regression": bow}
+fig, ax = plt.subplots(figsize=(7, 3.8))
+height = 0.38
+positions = np.arange(len(sentences))
+for i, (name, model) in enumerate(models.items()):
+    proba = model.predict_proba(sentences)[:, 1]
+    ax.barh(positions + (i - 0.5) * height, proba, height, label=name)
+ax.axvline(0.5, color="gray", linestyle=":")
+ax.set_yticks(positions, [repr(s) for s in sentences])
+ax.invert_yaxis()
+ax.set(xlabel="P(positive)", xlim=(0, 1))
+ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, frameon=False)
+fig.tight_layout()
+plt.show()

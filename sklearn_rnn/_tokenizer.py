@@ -399,7 +399,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_ids : ndarray of int64, shape (n_documents, output_length_)
+        X_ids : ndarray of int64, shape (n_documents, width)
             Same as :meth:`transform`.
         """
         return self._pad(*self.fit_transform_ragged(X, sample_weight=sample_weight))
@@ -455,7 +455,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_ids : ndarray of int64, shape (n_documents, output_length_)
+        X_ids : ndarray of int64, shape (n_documents, width)
             Row ``i`` holds the ids of document ``i`` followed by `PAD_ID`.
             The width is the same for every batch: `max_len` if set, else
             the number of tokens of the longest training document
