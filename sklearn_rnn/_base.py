@@ -8,7 +8,6 @@ nothing. Subclasses say only what differs: how targets are encoded, how samples
 are weighed, and which loss the output layer trains with.
 """
 
-import functools
 from dataclasses import KW_ONLY, dataclass, replace
 from numbers import Integral, Real
 
@@ -41,10 +40,16 @@ from ._training import (
     validation_split,
 )
 from ._validation import (
+    _reads_any_items,
+    as_documents,
     check_fit_input,
+    check_label_types,
     check_predict_input,
     check_sample_weight,
+    describe,
+    is_empty_1d,
     read_once,
+    reads_token_ids,
 )
 from ._warnings import warn
 
@@ -113,14 +118,104 @@ def _check_validation_data(validation_data):
     return X_val, y_val, weights[0] if weights else None
 
 
+def _some(values, n=5):
+    """At most ``n`` of ``values`` for a message, saying how many are left out."""
+    values = list(values)
+    more = f" and {len(values) - n} more" if len(values) > n else ""
+    return f"{values[:n]!r}{more}"
+
+
+def _check_like_training(model, X_val, y_val):
+    """Refuse a validation set unlike the training data, in words about X_val and
+    y_val; return y_val, shaped as y was when a regressor's targets allow.
+
+    ``model`` holds what fitting has found so far (input mode, shapes, classes
+    or number of outputs); the general checks of the samples come after this.
+    """
+    tokenizer = getattr(model, "tokenizer_", None)
+    text = model.input_mode_ == "text"
+    if not reads_token_ids(tokenizer):
+        docs = as_documents(X_val, model.input_mode_, _reads_any_items(tokenizer))
+        if (docs is not None) != text and not is_empty_1d(X_val):
+            given = "text" if docs is not None else f"numeric ({describe(X_val)})"
+            trained = "text" if text else "numeric sequences"
+            raise ValueError(
+                f"X_val is {given}, but X is {trained}: the validation samples "
+                "must be the same kind of input as the training samples."
+            )
+    shape = getattr(X_val, "shape", None)
+    steps = getattr(model, "n_features_in_", None)
+    if not text and shape is not None and len(shape) >= 2 and shape[1] != steps:
+        raise ValueError(
+            f"X_val holds sequences of {shape[1]} time steps, but X holds "
+            f"sequences of {steps}: numeric input is read at one length, as in "
+            f"predict. Pad or truncate X_val to {steps} steps."
+        )
+    if not text and shape is not None and len(shape) in (2, 3):
+        per_step = shape[2] if len(shape) == 3 else 1
+        if per_step != model.n_step_features_:
+            raise ValueError(
+                f"X_val has {per_step} feature(s) per time step, but X has "
+                f"{model.n_step_features_}."
+            )
+    if y_val is None:
+        raise ValueError("y_val is None: pass the targets of X_val.")
+    classes = getattr(model, "classes_", None)
+    if classes is not None:
+        y_val = check_label_types(y_val, name="y_val")
+        known = set(classes.tolist())
+        try:
+            labels = np.unique(np.asarray(y_val)).tolist()
+        except TypeError:  # unorderable labels: the checks to come name them
+            return y_val
+        unseen = [label for label in labels if label not in known]
+        if unseen:
+            raise ValueError(
+                f"y_val holds labels {_some(unseen)} that y does not: the "
+                f"classes are {_some(classes.tolist(), 20)}, learnt from y. "
+                "Validate on samples of these classes, or train on samples of "
+                "every class."
+            )
+        return y_val
+    n_outputs = getattr(model, "n_outputs_", None)
+    if n_outputs is None:
+        return y_val
+    y_shape = np.shape(y_val)
+    if len(y_shape) in (1, 2) and (y_shape[1:] or (1,))[0] == n_outputs:
+        one_d = getattr(model, "_y_is_1d", n_outputs == 1)
+        return np.reshape(np.asarray(y_val), (-1,) if one_d else (-1, n_outputs))
+    raise ValueError(
+        f"y_val has shape {y_shape}, but y has {n_outputs} target(s) per sample: "
+        f"give y_val one row of {n_outputs} value(s) per sample of X_val."
+    )
+
+
 def reading_inputs_once(score):
     """A mixin's ``score(X, y, sample_weight)`` that reads iterators once: the
     metric would refuse a generator of targets that predict's X can be."""
 
-    @functools.wraps(score)
     def wrapper(self, X, y, sample_weight=None):
+        """The model's score on (X, y): the mean accuracy of a classifier, the
+        R^2 of a regressor (averaged uniformly over several targets), as in
+        scikit-learn.
+
+        Parameters
+        ----------
+        X : list of str, or array-like of numeric sequences
+            The samples, as for ``predict``; an iterator is read once.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The true labels or targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the score.
+
+        Returns
+        -------
+        score : float
+            Accuracy, or R^2.
+        """
         return score(self, read_once(X), read_once(y), read_once(sample_weight))
 
+    wrapper.__name__ = wrapper.__qualname__ = score.__name__
     return wrapper
 
 
@@ -318,6 +413,9 @@ default=None
             ``early_stopping`` True or "auto" it is watched as described there;
             with ``early_stopping=False`` it is only evaluated and recorded
             (``validation_scores_``, ``history_``), and the training loss decides.
+            In a ``Pipeline``, pass it as ``<step name>__validation_data``; the
+            steps before this estimator do not transform ``X_val``, so give it
+            as this estimator will see X. ``partial_fit`` takes none.
 
         Returns
         -------
@@ -513,12 +611,16 @@ default=None
 
     def _validation_samples(self, validation_data, fitted, target_options):
         """The user's validation set, checked as more samples of the model being
-        fitted: the same kind of input and shape, known labels."""
+        fitted: the same kind of input as X, numeric sequences of its length,
+        labels among the classes (or as many targets) of y, valid weights."""
         view = self._model()
         view.__dict__.update(fitted)
+        X_val, y_val, weights = validation_data
+        X_val, y_val = read_once(X_val), read_once(y_val)
         try:
+            y_val = _check_like_training(view, X_val, y_val)
             _, samples, _ = view._samples(
-                *validation_data, continuing=True, target_options=target_options
+                X_val, y_val, weights, continuing=True, target_options=target_options
             )
         except ValueError as exc:
             raise ValueError(

@@ -79,9 +79,10 @@ PARAMETERS = """\
     max_iter : int, default=200
         Maximum number of epochs (passes over the training data) of one ``fit`` call.
     tol : float, default=1e-4
-        Training stops when the watched loss has not improved by at least ``tol``
-        for ``n_iter_no_change`` consecutive epochs. The watched loss is the training
-        loss, or the validation loss when ``early_stopping=True``.
+        Training stops when the watched value has not improved by at least ``tol``
+        for ``n_iter_no_change`` consecutive epochs. The watched value is the
+        training loss, or with early stopping the validation loss (or, with
+        ``monitor="score"``, the validation score, which must rise by ``tol``).
     n_iter_no_change : int, default=10
         Number of epochs without ``tol`` improvement before training stops.
     early_stopping : bool or "auto", default="auto"
@@ -168,8 +169,10 @@ PARAMETERS = """\
         the watched value; the model keeps the last one marked), learning rate
         (plateau schedule), elapsed time, and the time left: if no better epoch
         comes (the stopping rule's patience) and at most (``max_iter``). The end
-        says why training stopped and which epoch's weights the model keeps. In
-        a terminal, one line with a progress bar is redrawn in place; elsewhere
+        says why training stopped and which epoch's weights the model keeps.
+        Epochs are counted within the call (a ``warm_start`` fit also names the
+        kept epoch as ``best_epoch_`` counts it). When standard output is a
+        terminal, one line with a progress bar is redrawn in place; elsewhere
         (logs, notebooks), an int ``k > 1`` prints the first, every ``k``-th and
         the last epoch.
 
@@ -239,11 +242,13 @@ ATTRIBUTES = """\
         ``pandas.DataFrame(clf.history_)`` gives a table to plot. Keys: "epoch",
         "train_loss", "train_accuracy" (classifier only: running accuracy during
         the epoch),
-        "learning_rate", "seconds" (wall-clock duration of the epoch), and with
-        early stopping "valid_loss", "valid_score" and "best" (whether the epoch
-        improved the watched validation value). "seconds" is not saved: a pickled
-        (or ``joblib.dump``-ed) model's records have no "seconds", so that two
-        identical fits pickle, and ``joblib.hash``, identically.
+        "learning_rate", "seconds" (wall-clock duration of the epoch), with a
+        validation set (early stopping or ``validation_data``) "valid_loss" and
+        "valid_score", and when early stopping watches it "best" (whether the
+        epoch improved the watched validation value: the ``*`` of ``verbose``).
+        "seconds" is not saved: a pickled (or ``joblib.dump``-ed) model's
+        records have no "seconds", so that two identical fits pickle, and
+        ``joblib.hash``, identically.
     n_iter_ : int
         Number of epochs run, over all calls like ``loss_curve_``.
     t_ : int

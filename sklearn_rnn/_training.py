@@ -6,6 +6,7 @@ estimators turn their parameters into settings and the result into fitted
 attributes.
 """
 
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -375,49 +376,53 @@ def train(
     start = first_epoch if start_epoch is None else start_epoch
     run.kept = _Snapshot(params, start, best_score, enabled=not settings.incremental)
     run.baseline = constant_model_loss(data, settings.loss, params["b_y"].shape[0])
-    progress = _Progress(settings, n_epochs, valid, watch)
+    progress = _Progress(settings, n_epochs, watch, first_epoch)
     no_improvement = 0
     cache = {}
-    for epoch in range(1, n_epochs + 1):
-        number = first_epoch + epoch
-        epoch_start = time.perf_counter()
-        record = {"epoch": number, "learning_rate": optimizer.learning_rate}
-        record.update(
-            _run_epoch(params, optimizer, data, settings, rng, number, cache, run)
-        )
-        loss, score = record["train_loss"], None
-        if valid is not None:
-            valid_loss, score = evaluate(params, valid, settings)
-            record["valid_loss"], record["valid_score"] = valid_loss, score
+    # An error or an interrupt ends the progress line a terminal may show.
+    with progress:
+        for epoch in range(1, n_epochs + 1):
+            number = first_epoch + epoch
+            epoch_start = time.perf_counter()
+            record = {"epoch": number, "learning_rate": optimizer.learning_rate}
+            record.update(
+                _run_epoch(params, optimizer, data, settings, rng, number, cache, run)
+            )
+            loss, score = record["train_loss"], None
+            if valid is not None:
+                valid_loss, score = evaluate(params, valid, settings)
+                record["valid_loss"], record["valid_score"] = valid_loss, score
+                if watch:
+                    loss = valid_loss
+            value = watched(loss, score)
+            best = bool(value < run.best_watched)
             if watch:
-                loss = valid_loss
-        value = watched(loss, score)
-        best = bool(value < run.best_watched)
-        if watch:
-            record["best"] = best
-        record["seconds"] = time.perf_counter() - epoch_start
-        improved = value < run.best_watched - settings.tol
-        # The record first: an interrupt between the two lines leaves the
-        # previous epoch's weights kept, which the run then reports as kept.
-        run.records.append(record)
-        if not watch:
-            run.kept.take(params, number, score)
-        elif best:
-            run.kept.take(params, number, score)
-            run.kept_loss = loss
-        run.best_watched = min(run.best_watched, value)
-        run.best_loss = min(run.best_loss, loss)
+                record["best"] = best
+            record["seconds"] = time.perf_counter() - epoch_start
+            improved = value < run.best_watched - settings.tol
+            # The record first: an interrupt between the two lines leaves the
+            # previous epoch's weights kept, which the run then reports as kept.
+            run.records.append(record)
+            if not watch:
+                run.kept.take(params, number, score)
+            elif best:
+                run.kept.take(params, number, score)
+                run.kept_loss = loss
+            run.best_watched = min(run.best_watched, value)
+            run.best_loss = min(run.best_loss, loss)
 
-        no_improvement = 0 if improved else no_improvement + 1
-        run.stopped = (
-            not settings.incremental and no_improvement >= settings.n_iter_no_change
-        )
-        progress.report(record, epoch, run.stopped, no_improvement, run.kept.state[1])
-        if run.stopped:
-            break
-        if settings.schedule is not None and not settings.incremental:
-            settings.schedule.observe(improved)
-            settings.schedule.adjust(optimizer)
+            no_improvement = 0 if improved else no_improvement + 1
+            run.stopped = (
+                not settings.incremental and no_improvement >= settings.n_iter_no_change
+            )
+            progress.report(
+                record, epoch, run.stopped, no_improvement, run.kept.state[1]
+            )
+            if run.stopped:
+                break
+            if settings.schedule is not None and not settings.incremental:
+                settings.schedule.observe(improved)
+                settings.schedule.adjust(optimizer)
     # Unchanged weights give the same loss every epoch, up to the order in which
     # shuffled mini-batches are summed: a spread of 1e-12 is nothing but that.
     losses = [r["train_loss"] for r in run.records]
@@ -506,25 +511,36 @@ class _Progress:
     In a terminal, one line redrawn in place every epoch, with a bar; elsewhere
     (a log file, a notebook) a line every ``verbose``-th epoch, the first and the
     last. Either way the end says why training stopped and which epoch's weights
-    the model keeps.
+    the model keeps. Epochs are counted within the call; a continued fit
+    (``warm_start``) also names the kept epoch as ``best_epoch_`` counts it.
+    Used as a context manager: an error or an interrupt ends a line left open.
     """
 
     _BAR = 20
 
-    def __init__(self, settings, n_epochs, valid, watch):
+    def __init__(self, settings, n_epochs, watch, first_epoch=0):
         self.settings = settings
         self.every = int(settings.verbose)
         self.n_epochs = n_epochs
-        self.valid = valid
         self.watch = watch
+        self.first_epoch = first_epoch
         self.start = time.perf_counter()
         self.live = bool(self.every) and _is_terminal(sys.stdout)
+        self.open = False  # a redrawn line awaits its end
         if self.every and watch:
             what = "score" if settings.monitor == "score" else "loss"
             print(
                 f"Watching the validation {what}: * marks an epoch that improves "
                 "it; the model keeps the weights of the last epoch marked."
             )
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.open:
+            self.open = False
+            print(flush=True)
 
     def report(self, record, epoch, stopped, no_improvement, kept_epoch):
         if not self.every:
@@ -533,31 +549,31 @@ class _Progress:
         line = self._line(record, epoch, no_improvement, last)
         if self.live:
             print("\r" + line + "\033[K", end="\n" if last else "", flush=True)
+            self.open = not last
         elif epoch == 1 or epoch % self.every == 0 or last:
             print(line)
         if last and self.n_epochs > 1:
-            print(self._ending(record["epoch"], stopped, kept_epoch))
+            print(self._ending(epoch, stopped, kept_epoch))
 
     def _line(self, record, epoch, no_improvement, last):
+        """The epoch's line: in a terminal, the bar and the times first (as tqdm
+        shows them), then the values, cut to the terminal's width so that the
+        line never wraps (a carriage return only goes back to its last row)."""
         settings = self.settings
-        parts = [f"Epoch {epoch}/{self.n_epochs}"]
-        if self.live:
-            done = round(self._BAR * epoch / self.n_epochs)
-            parts[0] += " [" + "#" * done + "." * (self._BAR - done) + "]"
-        parts[0] += f": loss {record['train_loss']:.4f}"
+        values = [f"loss {record['train_loss']:.4f}"]
         if "train_accuracy" in record:
-            parts.append(f"accuracy {record['train_accuracy']:.3f}")
+            values.append(f"accuracy {record['train_accuracy']:.3f}")
         if "valid_loss" in record:
             name = "accuracy" if settings.loss == "log_loss" else "R2"
             best = " *" if record.get("best") else ""
-            parts.append(
+            values.append(
                 f"valid loss {record['valid_loss']:.4f}, "
                 f"valid {name} {record['valid_score']:.3f}{best}"
             )
         if settings.schedule is not None:
-            parts.append(f"lr {record['learning_rate']:.3g}")
+            values.append(f"lr {record['learning_rate']:.3g}")
         elapsed = time.perf_counter() - self.start
-        parts.append(f"{elapsed:.2f} s")
+        times = [f"{elapsed:.2f} s"]
         if not last:
             per_epoch = elapsed / epoch
             left = self.n_epochs - epoch
@@ -565,15 +581,24 @@ class _Progress:
             # of its patience; with improvement, max_iter does.
             patience = max(self.settings.n_iter_no_change - no_improvement, 0)
             if patience < left:
-                parts.append(
+                times.append(
                     f"{per_epoch * patience:.1f} s left if no better epoch comes, "
                     f"at most {per_epoch * left:.1f} s"
                 )
             else:
-                parts.append(f"{per_epoch * left:.1f} s left")
-        return ", ".join(parts)
+                times.append(f"{per_epoch * left:.1f} s left")
+        head = f"Epoch {epoch}/{self.n_epochs}"
+        if not self.live:
+            return f"{head}: " + ", ".join(values + times)
+        done = round(self._BAR * epoch / self.n_epochs)
+        bar = "#" * done + "." * (self._BAR - done)
+        line = f"{head} [{bar}] " + ", ".join(times) + " | " + ", ".join(values)
+        width = shutil.get_terminal_size().columns - 1
+        return line if len(line) <= width else line[: max(width - 3, 0)] + "..."
 
     def _ending(self, epoch, stopped, kept_epoch):
+        """Why training ended (``epoch`` counted within this call) and which
+        weights the model keeps (``kept_epoch`` counted like ``best_epoch_``)."""
         settings = self.settings
         if stopped:
             watched = "training loss"
@@ -586,9 +611,17 @@ class _Progress:
             )
         else:
             why = f"Reached max_iter={settings.max_iter} epochs"
-        if kept_epoch == epoch:
-            return f"{why}; the model keeps the weights of this last epoch."
-        return f"{why}; the model keeps the weights of epoch {kept_epoch}, its best."
+        first = self.first_epoch
+        kept = kept_epoch - first  # within this call; <= 0: from an earlier call
+        if kept == epoch:
+            keeps = "this last epoch"
+        elif kept > 0:
+            keeps = f"epoch {kept}, its best"
+        else:
+            keeps = "the model this fit started from: no epoch of this fit beat it"
+        if first:
+            keeps += f" (best_epoch_={kept_epoch}, counting earlier fits)"
+        return f"{why}; the model keeps the weights of {keeps}."
 
 
 def _is_terminal(stream):

@@ -404,15 +404,33 @@ class _Terminal(io.StringIO):
 def test_verbose_in_a_terminal_redraws_one_line_with_a_bar(seed_train, monkeypatch):
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "300")
     small_rnn(max_iter=4, verbose=1).fit(*seed_train)
     out = terminal.getvalue()
-    # Each epoch redraws the same line; only the last epoch ends it.
+    # Each epoch redraws the same line; only the last epoch ends it. As tqdm
+    # shows it: the bar, the time spent and left, then the values.
     drawn = out.split("\n")[0].split("\r")[1:]
-    assert [d.split(":")[0] for d in drawn] == [
-        f"Epoch {k}/4 [{'#' * (5 * k)}{'.' * (20 - 5 * k)}]" for k in range(1, 5)
-    ]
-    assert all(d.endswith("\033[K") for d in drawn)
+    number = r"\d+\.\d+"
+    for k, line in enumerate(drawn, start=1):
+        bar = re.escape(f"Epoch {k}/4 [{'#' * (5 * k)}{'.' * (20 - 5 * k)}]")
+        left = rf", {number} s left" if k < 4 else ""
+        values = rf"loss {number}, accuracy {number}"
+        assert re.fullmatch(rf"{bar} {number} s{left} \| {values}\033\[K", line)
+    assert len(drawn) == 4
     assert out.split("\n")[1].startswith("Reached max_iter=4 epochs")
+
+
+@ignore_convergence
+def test_the_line_in_a_terminal_never_wraps(seed_train, monkeypatch):
+    """A carriage return goes back to the start of a wrapped line's last row
+    only: a line wider than the terminal would leave a trail of rows."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "40")
+    small_rnn(max_iter=3, verbose=1).fit(*seed_train)
+    drawn = terminal.getvalue().split("\n")[0].split("\r")[1:]
+    assert [len(d.removesuffix("\033[K")) for d in drawn] == [39] * 3
+    assert drawn[0] == "Epoch 1/3 [#######.............] 0.0...\033[K"
 
 
 @pytest.mark.parametrize(
@@ -478,6 +496,69 @@ def test_verbose_names_the_kept_epoch_when_it_is_not_the_last(noisy_numeric, cap
         f"tol=0.0001 for 10 epochs; the model keeps the weights of epoch "
         f"{model.best_epoch_}, its best."
     )
+
+
+def test_verbose_after_warm_start_counts_the_epochs_of_this_fit(noisy_numeric, capsys):
+    model = TextRNNClassifier(**ES_PARAMS, warm_start=True).fit(*noisy_numeric)
+    before = model.n_iter_
+    model.set_params(verbose=1, max_iter=40).fit(*noisy_numeric)
+    lines = capsys.readouterr().out.splitlines()
+    ran = model.n_iter_ - before
+    # The lines and the ending count this fit's epochs alike; the kept epoch is
+    # also named as best_epoch_ counts it, over all fits.
+    assert lines[-2].startswith(f"Epoch {ran}/40: ")
+    kept = model.best_epoch_ - before
+    keeps = (
+        "this last epoch"
+        if kept == ran
+        else f"epoch {kept}, its best"
+        if kept > 0
+        else "the model this fit started from: no epoch of this fit beat it"
+    )
+    assert lines[-1].endswith(
+        f"the model keeps the weights of {keeps} "
+        f"(best_epoch_={model.best_epoch_}, counting earlier fits)."
+    )
+
+
+@pytest.mark.parametrize(
+    "kept, keeps",
+    [
+        (33, "this last epoch"),
+        (31, "epoch 1, its best"),
+        (30, "the model this fit started from: no epoch of this fit beat it"),
+        (12, "the model this fit started from: no epoch of this fit beat it"),
+    ],
+)
+def test_the_ending_of_a_continued_fit_names_the_kept_weights(kept, keeps):
+    progress = training_module._Progress(settings(verbose=1), 200, True, 30)
+    assert progress._ending(3, True, kept) == (
+        "Stopped at epoch 3: the validation loss did not improve by tol=0.0001 for "
+        f"10 epochs; the model keeps the weights of {keeps} (best_epoch_={kept}, "
+        "counting earlier fits)."
+    )
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, ValueError])
+def test_an_error_ends_the_line_a_terminal_shows(split, monkeypatch, error):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    real, calls = training_module._run_epoch, []
+
+    def failing(*args):
+        calls.append(None)
+        if len(calls) == 3:
+            raise error("stop")
+        return real(*args)
+
+    monkeypatch.setattr(training_module, "_run_epoch", failing)
+    params, optimizer, rng = start()
+    with pytest.raises(error):
+        train(params, optimizer, split[0], settings(verbose=1, max_iter=5), rng)
+    # Two epochs drawn on one line, which the error ends: what is printed next
+    # (the traceback, the interrupt's warning) starts on a line of its own.
+    out = terminal.getvalue()
+    assert out.count("\r") == 2 and out.endswith("\033[K\n")
 
 
 # ---------------------------------------------------------------- monitor="score"
@@ -571,9 +652,21 @@ def test_validation_data_through_a_pipeline(seed_train, seed_test):
     [
         ("not a tuple", "must be a tuple .* got str"),
         ((["good"],), "got a tuple of 1 items"),
-        (([[1.0, 2.0]], [0]), "does not match the training data: .*fitted on text"),
-        ((["good", "bad"], ["pos", "maybe"]), r"does not match .*\['maybe'\]"),
+        (
+            ([[1.0, 2.0]], [0]),
+            r"does not match the training data: X_val is numeric \(list\), but X "
+            "is text: the validation samples must be the same kind of input",
+        ),
+        (
+            (["good", "bad", "ok"], ["pos", "maybe", "no"]),
+            r"does not match .*y_val holds labels \['maybe', 'no'\] that y does "
+            r"not: the classes are \['neg', 'pos'\], learnt from y\. Validate",
+        ),
         ((["good", "bad"], ["pos"]), "does not match .*inconsistent numbers"),
+        ((["good", "bad"], ["pos", "neg"], [0, 0]), "does not match .*zero for every"),
+        ((["good", "bad"], ["pos", "neg"], [1, -1]), "does not match .*non-negative"),
+        (([], []), "does not match .*0 samples"),
+        ((["good", "bad"], None), "does not match .*y_val is None: pass the targets"),
     ],
 )
 def test_validation_data_that_does_not_fit_is_named(validation_data, match):
@@ -582,6 +675,83 @@ def test_validation_data_that_does_not_fit_is_named(validation_data, match):
     with pytest.raises(ValueError, match=match):
         model.fit(X, y, validation_data=validation_data)
     assert not hasattr(model, "input_mode_")
+
+
+@pytest.mark.parametrize(
+    "X_val, match",
+    [
+        (
+            ["a text"] * 20,
+            r"X_val is text, but X is numeric sequences: the validation samples",
+        ),
+        (
+            np.zeros((20, 4)),
+            "X_val holds sequences of 4 time steps, but X holds sequences of 5: "
+            "numeric input is read at one length, as in predict. Pad or truncate "
+            "X_val to 5 steps.",
+        ),
+        (
+            np.zeros((20, 5, 2)),
+            r"X_val has 2 feature\(s\) per time step, but X has 1\.",
+        ),
+    ],
+)
+def test_numeric_validation_data_is_read_as_predict_reads(noisy_numeric, X_val, match):
+    model = small_rnn(max_iter=2)
+    with pytest.raises(ValueError, match=match):
+        model.fit(*noisy_numeric, validation_data=(X_val, np.zeros(20, dtype=int)))
+
+
+@ignore_convergence
+def test_the_targets_of_validation_data_are_those_of_y(noisy_numeric):
+    X, y = noisy_numeric
+    (X_train, y_train), (X_val, y_val) = _split_in_order(X, y.astype(float))
+    model = small_rnn(TextRNNRegressor, max_iter=3, early_stopping=False)
+    # One target per sample: (n,) and (n, 1) are the same targets.
+    as_column = model.fit(X_train, y_train, validation_data=(X_val, y_val[:, None]))
+    scores = as_column.validation_scores_
+    assert scores == (
+        model.fit(X_train, y_train, validation_data=(X_val, y_val)).validation_scores_
+    )
+    assert (
+        scores
+        == model.fit(
+            X_train, y_train[:, None], validation_data=(X_val, y_val)
+        ).validation_scores_
+    )
+    two = np.c_[y_train, -y_train]
+    with pytest.raises(ValueError, match=r"y_val has shape \(20,\), but y has 2 t"):
+        model.fit(X_train, two, validation_data=(X_val, y_val))
+    # Generators are read once, as fit reads them.
+    model.fit(X_train, y_train, validation_data=(iter(X_val), iter(y_val)))
+    assert model.validation_scores_ == scores
+
+
+def test_validation_data_learns_no_words(seed_train):
+    X, y = seed_train
+    model = small_rnn(max_iter=2, early_stopping=False)
+    validation_data = (["zebra quokka"] * 2, [y[0], y[1]])
+    vocabulary = fit_quietly(model, X, y, validation_data=validation_data).tokenizer_
+    assert "zebra" not in vocabulary.vocabulary_
+    assert vocabulary.vocabulary_ == fit_quietly(model, X, y).tokenizer_.vocabulary_
+
+
+def test_partial_fit_takes_no_validation_data(seed_train):
+    X, y = seed_train
+    with pytest.raises(TypeError, match="unexpected keyword argument 'validation_"):
+        small_rnn().partial_fit(X, y, classes=sorted(set(y)), validation_data=(X, y))
+
+
+@ignore_convergence
+def test_validation_data_with_metadata_routing(noisy_numeric):
+    from sklearn import config_context
+    from sklearn.pipeline import make_pipeline
+
+    (X_train, y_train), validation_data = _split_in_order(*noisy_numeric)
+    with config_context(enable_metadata_routing=True):
+        model = small_rnn(max_iter=3).set_fit_request(validation_data=True)
+        make_pipeline(model).fit(X_train, y_train, validation_data=validation_data)
+    assert len(model.validation_scores_) == 3
 
 
 def expected_learning_rates(watched, lr0, factor, patience, tol):
