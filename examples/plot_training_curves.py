@@ -38,6 +38,8 @@ print(f"test accuracy with early stopping: {clf.score(X_test, y_test):.3f}")
 print(f"test accuracy with the defaults: {default.score(X_test, y_test):.3f}")
 
 # %%
+# Training against validation
+# ---------------------------
 # Training loss against validation loss, and the two accuracies. The dashed line
 # marks the epoch whose weights the model kept.
 if find_spec("matplotlib"):  # the figure needs matplotlib; the numbers above do not
@@ -51,7 +53,12 @@ if find_spec("matplotlib"):  # the figure needs matplotlib; the numbers above do
     right.plot(epochs, [r["valid_score"] for r in clf.history_], label="validation")
     right.set(xlabel="epoch", ylabel="accuracy")
     for ax in (left, right):
-        ax.axvline(clf.best_epoch_, color="grey", linestyle="--")
+        ax.axvline(
+            clf.best_epoch_,
+            color="grey",
+            linestyle="--",
+            label=f"weights kept (epoch {clf.best_epoch_})",
+        )
         ax.legend()
     fig.suptitle("TextRNNClassifier on the tutorial sentences")
     fig.tight_layout()

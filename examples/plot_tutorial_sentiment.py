@@ -37,6 +37,8 @@ for text in ["this is good not bad", "this is bad not good"]:
     print(f"P(positive | {text!r}): RNN {p_rnn:.3f}, bag of words {p_bow:.3f}")
 
 # %%
+# Negation and word order
+# -----------------------
 # The probability of "positive" each model gives to sentences that differ only by a
 # negation, or only by the order of the same words. The bag of words gives "good
 # not bad" and "bad not good" the same probability, since they hold the same
@@ -58,8 +60,20 @@ height = 0.38
 positions = np.arange(len(sentences))
 for i, (name, model) in enumerate(models.items()):
     proba = model.predict_proba(sentences)[:, 1]
-    ax.barh(positions + (i - 0.5) * height, proba, height, label=name)
+    bars = ax.barh(positions + (i - 0.5) * height, proba, height, label=name)
+    for bar, p in zip(bars, proba, strict=True):  # the value, even for a tiny bar
+        inside = p > 0.85
+        ax.text(
+            p - 0.01 if inside else p + 0.01,
+            bar.get_y() + bar.get_height() / 2,
+            f"{p:.2f}",
+            ha="right" if inside else "left",
+            va="center",
+            fontsize=8,
+            color="white" if inside else "black",
+        )
 ax.axvline(0.5, color="gray", linestyle=":")
+ax.text(0.5, -0.75, "undecided", ha="center", fontsize=8, color="gray")
 ax.set_yticks(positions, [repr(s) for s in sentences])
 ax.invert_yaxis()
 ax.set(xlabel="P(positive)", xlim=(0, 1))
