@@ -4,6 +4,10 @@ import os
 import sys
 import warnings
 
+# One BLAS thread, as in the tests: the products are small. Set before NumPy loads
+# OpenBLAS (importing sklearn_rnn below does), or it has no effect.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 sys.path.insert(0, os.path.abspath(".."))
 
 import sklearn_rnn  # noqa: E402
@@ -16,8 +20,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
-    # MathJax shipped with the site (into _static/mathjax), not fetched from a
-    # CDN: the formulas render offline.
+    # MathJax 3 shipped with the site, not fetched from a CDN, so the formulas
+    # render offline: the PyPI package (in the docs extra) holds MathJax's files,
+    # copies them into the built site's _static/mathjax and points mathjax_path
+    # there. No node, no network at build or read time.
     "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -39,7 +45,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "reference_url": {"sklearn_rnn": None},
-    # One BLAS thread, as in the tests: the products are small.
     "reset_modules": ("matplotlib",),
 }
 
@@ -47,10 +52,9 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb"]
 templates_path = ["_templates"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-rnn {version}"
-html_theme_options = {"navigation_with_keys": False}
 html_static_path = ["_static"]
 html_theme_options = {
-    **html_theme_options,
+    "navigation_with_keys": False,
     # The five sections in the navbar, none hidden under "More".
     "header_links_before_dropdown": 5,
 }
@@ -63,4 +67,3 @@ overview_figure.draw(os.path.join(os.path.dirname(__file__), "_static", "overvie
 
 # Examples train small models; running out of max_iter there is expected.
 warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
