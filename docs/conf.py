@@ -9,6 +9,8 @@ import warnings
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 sys.path.insert(0, os.path.abspath(".."))
+# This folder too: overview_figure and gallery_order are imported from here.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sklearn_rnn  # noqa: E402
 
@@ -45,6 +47,8 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "reference_url": {"sklearn_rnn": None},
+    # A reading order, not the default (fewest lines of code first).
+    "within_subsection_order": "gallery_order.GalleryOrder",
     "reset_modules": ("matplotlib",),
 }
 
@@ -60,7 +64,6 @@ html_theme_options = {
 }
 
 # The index page's picture, drawn from the code at every build.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import overview_figure  # noqa: E402
 
 overview_figure.draw(os.path.join(os.path.dirname(__file__), "_static", "overview.png"))
