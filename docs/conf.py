@@ -46,6 +46,8 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
+    # The timing pages load DataTables from a CDN; the site fetches nothing.
+    "write_computation_times": False,
     "reference_url": {"sklearn_rnn": None},
     # A reading order, not the default (fewest lines of code first).
     "within_subsection_order": "gallery_order.GalleryOrder",
