@@ -61,22 +61,12 @@ positions = np.arange(len(sentences))
 for i, (name, model) in enumerate(models.items()):
     proba = model.predict_proba(sentences)[:, 1]
     bars = ax.barh(positions + (i - 0.5) * height, proba, height, label=name)
-    for bar, p in zip(bars, proba, strict=True):  # the value, even for a tiny bar
-        inside = p > 0.85
-        ax.text(
-            p - 0.01 if inside else p + 0.01,
-            bar.get_y() + bar.get_height() / 2,
-            f"{p:.2f}",
-            ha="right" if inside else "left",
-            va="center",
-            fontsize=8,
-            color="white" if inside else "black",
-        )
+    ax.bar_label(bars, fmt="%.2f", padding=2, fontsize=8)  # shows a bar at 0.00
 ax.axvline(0.5, color="gray", linestyle=":")
 ax.text(0.5, -0.75, "undecided", ha="center", fontsize=8, color="gray")
 ax.set_yticks(positions, [repr(s) for s in sentences])
 ax.invert_yaxis()
-ax.set(xlabel="P(positive)", xlim=(0, 1))
+ax.set(xlabel="P(positive)", xlim=(0, 1.08))
 ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, frameon=False)
 fig.tight_layout()
 plt.show()
