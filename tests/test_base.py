@@ -1520,9 +1520,9 @@ def test_precomputed_ids_from_a_tokenizer_step_equal_the_built_in_tokenizer(
     seed_train, seed_test
 ):
     pipe = make_pipeline(
-        TextTokenizer(), small_rnn(tokenizer="precomputed", max_iter=30)
+        TextTokenizer(max_len=100), small_rnn(tokenizer="precomputed", max_iter=30)
     ).fit(*seed_train)
-    whole = small_rnn(max_iter=30).fit(*seed_train)
+    whole = small_rnn(max_len=100, max_iter=30).fit(*seed_train)
     np.testing.assert_allclose(
         pipe.predict_proba(seed_test[0]), whole.predict_proba(seed_test[0]), rtol=1e-12
     )
