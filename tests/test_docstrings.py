@@ -61,8 +61,9 @@ def test_constants_are_documented_in_the_package():
 
 
 def test_the_tests_the_documents_cite_exist():
-    """The README and the reliability page prove each guarantee by a test's name:
-    a renamed or removed test must not leave a claim without its proof."""
+    """The README, the reliability page and the scikit-learn tools page prove
+    their claims by a test's name: a renamed or removed test must not leave a
+    claim without its proof."""
     root = Path(__file__).parent.parent
     defined = {
         name

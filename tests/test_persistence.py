@@ -543,7 +543,7 @@ def test_load_skops_takes_a_list_of_patterns(tmp_path):
 def test_the_only_object_array_in_a_skops_file_is_tokens_as_json_strings(
     seed_train, tmp_path
 ):
-    # What SKOPS_TRUSTED_TYPES and the README say a file holds.
+    # What SKOPS_TRUSTED_TYPES and the persistence page say a file holds.
     sio = pytest.importorskip("skops.io")
     path = dump(sio, tiny_fit(*seed_train), tmp_path)
     with zipfile.ZipFile(path) as archive:
