@@ -99,6 +99,14 @@ def _same_value(a, b):
         return False
 
 
+_UNWATCHED_SCORE = (
+    "monitor='score' had no effect: no validation set was watched, so the training "
+    "loss decided when to stop. early_stopping='auto' sets one aside from 1,000 "
+    "samples on; set early_stopping=True, or pass validation_data (with "
+    "early_stopping left at 'auto' or True)."
+)
+
+
 def _check_validation_data(validation_data):
     """``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)`` as a 3-tuple."""
     if validation_data is None:
@@ -585,6 +593,9 @@ default=None
                 raise
             result = run.finish(data, valid, settings, interrupted=True)
         fitted.update(_optimizer=optimizer, _pooling=pooling, _reading=reading)
+        watched = valid is not None and settings.watch_validation
+        if self.monitor == "score" and not incremental and not watched:
+            result.warnings.append((_UNWATCHED_SCORE, UserWarning))
 
         def new_state():
             state = self.__dict__

@@ -729,8 +729,31 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
     def _iter_tokens(self, documents):
         analyze = self._build_analyzer()
-        for document in documents:
-            yield analyze(document)
+        if not callable(self.analyzer) and self.tokenizer is None:
+            for document in documents:
+                yield analyze(document)
+            return
+        # A user's callable may return any iterable (a generator, as
+        # CountVectorizer allows): its tokens are counted, so a list is kept.
+        reads_token_lists = self.analyzer in (list, tuple)
+        for position, document in enumerate(documents):
+            if reads_token_lists and isinstance(document, str):
+                raise ValueError(
+                    f"analyzer={self.analyzer.__name__} reads documents that are "
+                    f"lists of tokens, but document {position} is a str "
+                    f"({document[:40]!r}), which it would split into characters. "
+                    "Pass each document's tokens (e.g. doc.split()), or use the "
+                    "default analyzer for raw text."
+                )
+            tokens = analyze(document)
+            if tokens is None or isinstance(tokens, str | bytes):
+                what = "analyzer" if callable(self.analyzer) else "tokenizer"
+                raise TypeError(
+                    f"The {what} returned {type(tokens).__name__} "
+                    f"({tokens!r:.40}) for document {position}; it must return "
+                    "the document's tokens, e.g. a list of str."
+                )
+            yield list(tokens)
 
     def _learn_vocabulary(self, token_lists, sample_weight=None):
         """Set the fitted attributes from the training documents' tokens."""

@@ -556,9 +556,10 @@ class _Progress:
             print(self._ending(epoch, stopped, kept_epoch))
 
     def _line(self, record, epoch, no_improvement, last):
-        """The epoch's line: in a terminal, the bar and the times first (as tqdm
-        shows them), then the values, cut to the terminal's width so that the
-        line never wraps (a carriage return only goes back to its last row)."""
+        """The epoch's line: in a terminal, the bar, the values, then the times
+        in short (so that an 80-column terminal still shows the loss), cut to the
+        terminal's width so that the line never wraps (a carriage return only
+        goes back to its last row)."""
         settings = self.settings
         values = [f"loss {record['train_loss']:.4f}"]
         if "train_accuracy" in record:
@@ -574,6 +575,7 @@ class _Progress:
             values.append(f"lr {record['learning_rate']:.3g}")
         elapsed = time.perf_counter() - self.start
         times = [f"{elapsed:.2f} s"]
+        short = f"{elapsed:.1f} s"
         if not last:
             per_epoch = elapsed / epoch
             left = self.n_epochs - epoch
@@ -585,14 +587,18 @@ class _Progress:
                     f"{per_epoch * patience:.1f} s left if no better epoch comes, "
                     f"at most {per_epoch * left:.1f} s"
                 )
+                short += (
+                    f", {per_epoch * patience:.1f} to {per_epoch * left:.1f} s left"
+                )
             else:
                 times.append(f"{per_epoch * left:.1f} s left")
+                short += f", {per_epoch * left:.1f} s left"
         head = f"Epoch {epoch}/{self.n_epochs}"
         if not self.live:
             return f"{head}: " + ", ".join(values + times)
         done = round(self._BAR * epoch / self.n_epochs)
         bar = "#" * done + "." * (self._BAR - done)
-        line = f"{head} [{bar}] " + ", ".join(times) + " | " + ", ".join(values)
+        line = f"{head} [{bar}] " + ", ".join(values) + " | " + short
         width = shutil.get_terminal_size().columns - 1
         return line if len(line) <= width else line[: max(width - 3, 0)] + "..."
 
@@ -642,12 +648,18 @@ def validation_split(n_samples, fraction, rng, stratify=None):
         ", stratified by class and holding every class" if stratify is not None else ""
     )
 
+    n_classes = 1 if stratify is None else len(np.unique(stratify))
+    # Too large a fraction leaves too little to train on; too small a one, too
+    # little to validate on.
+    n_train = n_samples - int(np.ceil(fraction * n_samples))
+    change = "Lower" if n_train < n_classes else "Raise"
+
     def fail(problem):
         raise ValueError(
             f"early_stopping could not set aside a validation set of "
             f"validation_fraction={fraction} of {n_samples} samples{rule}: "
-            f"{problem}. Raise validation_fraction, provide more samples, or set "
-            "early_stopping=False."
+            f"{problem.rstrip('.')}. {change} validation_fraction, provide more "
+            "samples, or set early_stopping=False."
         )
 
     try:

@@ -1071,3 +1071,23 @@ def test_one_column_of_documents_is_documents(as_column):
     np.testing.assert_array_equal(tokenizer.transform(as_column(CORPUS)), expected)
     with pytest.raises(ValueError, match="Expected a 1-D sequence of documents"):
         tokenizer.transform(pd.DataFrame({"a": CORPUS, "b": CORPUS}))
+
+
+def test_analyzer_list_refuses_a_string_it_would_split_into_characters():
+    with pytest.raises(ValueError, match=r"document 1 is a str \('good movie'\)"):
+        TextTokenizer(analyzer=list).fit([["a"], "good movie"])
+    fitted = TextTokenizer(analyzer=list).fit([["not", "bad"]])
+    with pytest.raises(ValueError, match="which it would split into characters"):
+        fitted.transform(["not bad"])
+
+
+@pytest.mark.parametrize("param", ["analyzer", "tokenizer"])
+def test_a_callable_may_return_any_iterable_of_tokens(param):
+    def generator(doc):
+        return (word for word in doc.split())
+
+    tokenizer = TextTokenizer(**{param: generator}).fit(["a b", "b c"])
+    assert set(tokenizer.vocabulary_) == {"a", "b", "c"}
+    assert tokenizer.transform(["c a"]).shape == (1, 2)
+    with pytest.raises(TypeError, match=f"The {param} returned NoneType"):
+        TextTokenizer(**{param: lambda doc: None}).fit(["a b"])

@@ -407,15 +407,16 @@ def test_verbose_in_a_terminal_redraws_one_line_with_a_bar(seed_train, monkeypat
     monkeypatch.setenv("COLUMNS", "300")
     small_rnn(max_iter=4, verbose=1).fit(*seed_train)
     out = terminal.getvalue()
-    # Each epoch redraws the same line; only the last epoch ends it. As tqdm
-    # shows it: the bar, the time spent and left, then the values.
+    # Each epoch redraws the same line; only the last epoch ends it: the bar,
+    # the values (first, so that a narrow terminal still shows them), then the
+    # time spent and left.
     drawn = out.split("\n")[0].split("\r")[1:]
     number = r"\d+\.\d+"
     for k, line in enumerate(drawn, start=1):
         bar = re.escape(f"Epoch {k}/4 [{'#' * (5 * k)}{'.' * (20 - 5 * k)}]")
         left = rf", {number} s left" if k < 4 else ""
         values = rf"loss {number}, accuracy {number}"
-        assert re.fullmatch(rf"{bar} {number} s{left} \| {values}\033\[K", line)
+        assert re.fullmatch(rf"{bar} {values} \| {number} s{left}\033\[K", line)
     assert len(drawn) == 4
     assert out.split("\n")[1].startswith("Reached max_iter=4 epochs")
 
@@ -430,7 +431,14 @@ def test_the_line_in_a_terminal_never_wraps(seed_train, monkeypatch):
     small_rnn(max_iter=3, verbose=1).fit(*seed_train)
     drawn = terminal.getvalue().split("\n")[0].split("\r")[1:]
     assert [len(d.removesuffix("\033[K")) for d in drawn] == [39] * 3
-    assert drawn[0] == "Epoch 1/3 [#######.............] 0.0...\033[K"
+    assert drawn[0] == "Epoch 1/3 [#######.............] los...\033[K"
+    # At 80 columns the loss and the accuracy are on screen.
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal.seek(0)
+    terminal.truncate()
+    small_rnn(max_iter=3, verbose=1).fit(*seed_train)
+    drawn = terminal.getvalue().split("\n")[0].split("\r")[1:]
+    assert all(re.search(r"loss \d\.\d{4}, accuracy \d\.\d{3}", d) for d in drawn)
 
 
 @pytest.mark.parametrize(
@@ -1022,3 +1030,29 @@ def test_an_unchanged_model_is_not_said_to_be_still_improving(seed_train):
         small_rnn(max_iter=3, learning_rate_init=1e-300).fit(*seed_train)
     messages = [str(w.message) for w in record]
     assert len(messages) == 1 and messages[0].startswith("Training did not change")
+
+
+@pytest.mark.parametrize("fraction, change", [(0.99, "Lower"), (0.1, "Raise")])
+def test_a_split_that_cannot_be_made_says_which_way_to_move_the_fraction(
+    fraction, change
+):
+    with pytest.raises(ValueError) as info:
+        validation_split(4, fraction, np.random.RandomState(0), np.array([0, 1] * 2))
+    message = str(info.value)
+    assert f". {change} validation_fraction, provide more samples" in message
+    assert ".." not in message
+
+
+@ignore_convergence
+@pytest.mark.parametrize(
+    "params", [{}, {"early_stopping": False}], ids=["auto-small", "early-stopping-off"]
+)
+def test_monitoring_the_score_without_a_validation_set_says_it_did_nothing(
+    seed_train, params
+):
+    with pytest.warns(UserWarning, match="monitor='score' had no effect"):
+        model = small_rnn(monitor="score", max_iter=3, **params).fit(*seed_train)
+    assert model.best_validation_score_ is None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="monitor=")
+        small_rnn(monitor="score", max_iter=3, early_stopping=True).fit(*seed_train)
