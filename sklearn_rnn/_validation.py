@@ -5,7 +5,7 @@ The tokenizer and the estimators import these; nothing downstream checks again.
 
 import reprlib
 from collections.abc import Iterator, Mapping, Set
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils.validation import (
@@ -423,13 +423,24 @@ def check_token_ids(X):
             f"row per document padded with 0 (TextTokenizer.transform's output); "
             f"got {describe(X)}."
         )
+    if ids.dtype.kind == "O" and all(_is_integer(v) for v in ids.flat):
+        ids = ids.astype(np.int64)
     if ids.dtype.kind not in "iu":
-        integral = ids.dtype.kind in "fb" and np.isfinite(ids).all()
-        if not (integral and (ids == np.round(ids)).all()) or ids.dtype.kind == "b":
+        if ids.dtype.kind != "f":
             raise ValueError(
                 "With tokenizer='precomputed', X must hold integer token ids; got "
                 f"an array of dtype {ids.dtype}. Raw text needs a tokenizer: leave "
                 "tokenizer=None."
+            )
+        # Floats are taken when they hold whole numbers (tools that convert X to
+        # floats pass ids that way); name the first value that is not one.
+        bad = ~np.isfinite(ids) | (ids != np.round(ids))
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            value = ids[row, column].item()
+            raise ValueError(
+                f"X[{row}, {column}] = {value!r} is not a token id: with "
+                "tokenizer='precomputed', X holds whole numbers (0 for padding)."
             )
     if ids.size and ids.min() < 0:
         row, column = np.argwhere(ids < 0)[0]
@@ -438,6 +449,10 @@ def check_token_ids(X):
             "negative; ids are 0 (padding) or positive."
         )
     return ids.astype(np.int64, copy=False)
+
+
+def _is_integer(value):
+    return isinstance(value, Integral) and not isinstance(value, bool | np.bool_)
 
 
 def looks_like_padded_ids(X):
