@@ -22,7 +22,11 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    has_fit_parameter,
+)
 
 from . import _docs, _rnn
 from ._optimizers import Plateau, make_optimizer
@@ -999,7 +1003,8 @@ default=None
         ----------
         input_features : array-like of str or None, default=None
             Not used in the names; accepted so that a ``ColumnTransformer`` can
-            pass the names of the columns it selected.
+            pass the names of the columns it selected, and checked: one column
+            for a text model, the fitted input's columns for a numeric one.
 
         Returns
         -------
@@ -1007,8 +1012,19 @@ default=None
             One name per column of :meth:`transform`.
         """
         check_is_fitted(self)
+        model = self._model()
+        if input_features is not None:
+            if model.input_mode_ == "text":
+                if len(input_features) > 1:
+                    raise ValueError(
+                        f"{type(self).__name__} was fitted on one column of "
+                        f"documents, but input_features names {len(input_features)}"
+                        f": {list(input_features)!r}."
+                    )
+            else:
+                _check_feature_names_in(model, input_features)
         prefix = type(self).__name__.lower()
-        size = self._model().hidden_bias_.shape[0]
+        size = model.hidden_bias_.shape[0]
         return np.asarray([f"{prefix}{i}" for i in range(size)], dtype=object)
 
 

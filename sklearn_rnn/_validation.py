@@ -335,6 +335,14 @@ def _numeric_array(X, convert):
         return convert(X)
     except ValueError as exc:
         message = str(exc)
+        if "inhomogeneous" in message:
+            raise ValueError(
+                f"X holds numeric sequences of different lengths ({describe(X)}): "
+                "numeric input is one array, every sequence with the same number "
+                "of time steps. Pad the shorter sequences (with a value the data "
+                "never takes, or by repeating their last step), or cut them all to "
+                "the shortest one's length."
+            ) from exc
         if "bytes/strings" not in message and "convert string" not in message:
             raise
         raise _strings_in_numeric_error(X) from exc

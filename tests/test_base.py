@@ -1451,6 +1451,9 @@ def test_set_output_names_the_hidden_units(text_model, seed_train, container):
     )
     with pytest.raises(NotFittedError):
         TextRNNRegressor().get_feature_names_out()
+    assert len(text_model.get_feature_names_out(["review"])) == len(names)
+    with pytest.raises(ValueError, match="one column of documents"):
+        text_model.get_feature_names_out(["a", "b"])
 
 
 @ignore_convergence

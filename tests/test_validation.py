@@ -698,3 +698,9 @@ def test_fit_never_reads_strings_as_numbers(values, container):
         assert not hasattr(clf, "input_mode_")
     else:
         assert clf.fit(X, [0, 1, 0, 1]).input_mode_ == "numeric"
+
+
+def test_numeric_sequences_of_different_lengths_are_named():
+    ragged = [[1.0, 2.0], [3.0]] * 5
+    with pytest.raises(ValueError, match="numeric sequences of different lengths"):
+        small_rnn(max_iter=2).fit(ragged, [0, 1] * 5)
