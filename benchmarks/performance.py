@@ -32,7 +32,7 @@ machine the published numbers come from::
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install -e ".[bench]"
     .venv-bench/bin/python benchmarks/performance.py \\
-        --spamassassin /work/shared/data/spamassassin.jsonl.gz
+        --spamassassin PATH/spamassassin.jsonl.gz
 """
 
 import os
