@@ -48,6 +48,7 @@ from ._validation import (
     as_documents,
     check_fit_input,
     check_label_types,
+    check_one_column_of_documents,
     check_predict_input,
     check_sample_weight,
     describe,
@@ -1013,16 +1014,10 @@ default=None
         """
         check_is_fitted(self)
         model = self._model()
-        if input_features is not None:
-            if model.input_mode_ == "text":
-                if len(input_features) > 1:
-                    raise ValueError(
-                        f"{type(self).__name__} was fitted on one column of "
-                        f"documents, but input_features names {len(input_features)}"
-                        f": {list(input_features)!r}."
-                    )
-            else:
-                _check_feature_names_in(model, input_features)
+        if model.input_mode_ == "text":
+            check_one_column_of_documents(input_features, type(self).__name__)
+        elif input_features is not None:
+            _check_feature_names_in(model, input_features)
         prefix = type(self).__name__.lower()
         size = model.hidden_bias_.shape[0]
         return np.asarray([f"{prefix}{i}" for i in range(size)], dtype=object)

@@ -20,6 +20,7 @@ from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, truncate
 from ._validation import (
     check_documents,
+    check_one_column_of_documents,
     check_sample_weight,
     check_token_ids,
     read_once,
@@ -583,11 +584,7 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
             ``["token_0", ..., "token_{w-1}"]`` for an output `w` columns wide.
         """
         check_is_fitted(self)
-        if input_features is not None and len(input_features) > 1:
-            raise ValueError(
-                "TextTokenizer reads one column of documents, but input_features "
-                f"names {len(input_features)}: {list(input_features)!r}."
-            )
+        check_one_column_of_documents(input_features, type(self).__name__)
         width = self._output_width()
         if width is None:
             raise ValueError(

@@ -459,6 +459,16 @@ def check_token_ids(X):
     return ids.astype(np.int64, copy=False)
 
 
+def check_one_column_of_documents(input_features, owner):
+    """``get_feature_names_out``'s ``input_features`` for text input: at most
+    the name of the one column of documents (as a ColumnTransformer passes it)."""
+    if input_features is not None and len(input_features) > 1:
+        raise ValueError(
+            f"{owner} reads one column of documents, but input_features names "
+            f"{len(input_features)}: {list(input_features)!r}."
+        )
+
+
 def _is_integer(value):
     return isinstance(value, Integral) and not isinstance(value, bool | np.bool_)
 
