@@ -44,17 +44,12 @@ from ._training import (
     validation_split,
 )
 from ._validation import (
-    _reads_any_items,
-    as_documents,
     check_fit_input,
-    check_label_types,
+    check_like_training,
     check_one_column_of_documents,
     check_predict_input,
     check_sample_weight,
-    describe,
-    is_empty_1d,
     read_once,
-    reads_token_ids,
 )
 from ._warnings import warn
 
@@ -129,78 +124,6 @@ def _check_validation_data(validation_data):
         )
     X_val, y_val, *weights = validation_data
     return X_val, y_val, weights[0] if weights else None
-
-
-def _some(values, n=5):
-    """At most ``n`` of ``values`` for a message, saying how many are left out."""
-    values = list(values)
-    more = f" and {len(values) - n} more" if len(values) > n else ""
-    return f"{values[:n]!r}{more}"
-
-
-def _check_like_training(model, X_val, y_val):
-    """Refuse a validation set unlike the training data, in words about X_val and
-    y_val; return y_val, shaped as y was when a regressor's targets allow.
-
-    ``model`` holds what fitting has found so far (input mode, shapes, classes
-    or number of outputs); the general checks of the samples come after this.
-    """
-    tokenizer = getattr(model, "tokenizer_", None)
-    text = model.input_mode_ == "text"
-    if not reads_token_ids(tokenizer):
-        docs = as_documents(X_val, model.input_mode_, _reads_any_items(tokenizer))
-        if (docs is not None) != text and not is_empty_1d(X_val):
-            given = "text" if docs is not None else f"numeric ({describe(X_val)})"
-            trained = "text" if text else "numeric sequences"
-            raise ValueError(
-                f"X_val is {given}, but X is {trained}: the validation samples "
-                "must be the same kind of input as the training samples."
-            )
-    shape = getattr(X_val, "shape", None)
-    steps = getattr(model, "n_features_in_", None)
-    if not text and shape is not None and len(shape) >= 2 and shape[1] != steps:
-        raise ValueError(
-            f"X_val holds sequences of {shape[1]} time steps, but X holds "
-            f"sequences of {steps}: numeric input is read at one length, as in "
-            f"predict. Pad or truncate X_val to {steps} steps."
-        )
-    if not text and shape is not None and len(shape) in (2, 3):
-        per_step = shape[2] if len(shape) == 3 else 1
-        if per_step != model.n_step_features_:
-            raise ValueError(
-                f"X_val has {per_step} feature(s) per time step, but X has "
-                f"{model.n_step_features_}."
-            )
-    if y_val is None:
-        raise ValueError("y_val is None: pass the targets of X_val.")
-    classes = getattr(model, "classes_", None)
-    if classes is not None:
-        y_val = check_label_types(y_val, name="y_val")
-        known = set(classes.tolist())
-        try:
-            labels = np.unique(np.asarray(y_val)).tolist()
-        except TypeError:  # unorderable labels: the checks to come name them
-            return y_val
-        unseen = [label for label in labels if label not in known]
-        if unseen:
-            raise ValueError(
-                f"y_val holds labels {_some(unseen)} that y does not: the "
-                f"classes are {_some(classes.tolist(), 20)}, learnt from y. "
-                "Validate on samples of these classes, or train on samples of "
-                "every class."
-            )
-        return y_val
-    n_outputs = getattr(model, "n_outputs_", None)
-    if n_outputs is None:
-        return y_val
-    y_shape = np.shape(y_val)
-    if len(y_shape) in (1, 2) and (y_shape[1:] or (1,))[0] == n_outputs:
-        one_d = getattr(model, "_y_is_1d", n_outputs == 1)
-        return np.reshape(np.asarray(y_val), (-1,) if one_d else (-1, n_outputs))
-    raise ValueError(
-        f"y_val has shape {y_shape}, but y has {n_outputs} target(s) per sample: "
-        f"give y_val one row of {n_outputs} value(s) per sample of X_val."
-    )
 
 
 def reading_inputs_once(score):
@@ -634,7 +557,7 @@ default=None
         X_val, y_val, weights = validation_data
         X_val, y_val = read_once(X_val), read_once(y_val)
         try:
-            y_val = _check_like_training(view, X_val, y_val)
+            y_val = check_like_training(view, X_val, y_val)
             _, samples, _ = view._samples(
                 X_val, y_val, weights, continuing=True, target_options=target_options
             )
