@@ -7,23 +7,38 @@ serves fitting, prediction, and the gradient tests.
 Notation (row-vector convention, one row per sequence)::
 
     h_0 = 0
-    h_t = tanh(x_t @ W_xh + h_{t-1} @ W_hh + b_h)        t = 1 .. T_i
-    z   = h_{T_i} @ W_hy + b_y                          (logits)
+    h_t = f(x_t @ W_xh + h_{t-1} @ W_hh + b_h)           t = 1 .. T_i
+    z   = pool(h_1 .. h_{T_i}) @ W_hy + b_y              (logits)
     p   = softmax(z)
 
-``W_xh`` has one row per input feature (numeric input) or per vocabulary entry (token
-input). For token input ``x_t`` is a one-hot vector, so ``x_t @ W_xh`` is simply the row
-of ``W_xh`` for that token: it is computed as a lookup, never as a matrix product.
+``f`` is tanh or ReLU (the ``nonlinearity``). ``W_xh`` has one row per input feature
+(numeric input) or per vocabulary entry (token input). For token input ``x_t`` is a
+one-hot vector, so ``x_t @ W_xh`` is simply the row of ``W_xh`` for that token: it is
+computed as a lookup, never as a matrix product.
+
+Stacked and bidirectional networks: layer ``l > 0`` reads the states of layer
+``l - 1`` as its ``x_t``; a bidirectional layer runs a second recurrence over each
+sequence read backwards, and the two directions' states, side by side, are the
+layer's output. Only the last layer's states are pooled. The parameters of layer
+0's forward direction keep the plain names above; the others carry ``_l1``,
+``_l2``... for the layer and ``_r`` for the backward direction (see
+:func:`cell_name`), so a one-layer model has exactly the five (or six) classic ones.
 """
+
+import re
 
 import numpy as np
 
 from ._sequences import pack
 
-# Parameter names, in the order the optimizers and the estimator use them.
+# The classic single-layer model's parameter names, in the order the optimizers and
+# the estimator use them.
 PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
-# Names of the parameters that L2 regularisation applies to (biases are not penalised).
+# Its names that L2 regularisation applies to (biases are not penalised).
 WEIGHT_NAMES = ("W_xh", "W_hh", "W_hy")
+# The parameters of one recurrent layer in one direction.
+CELL_NAMES = ("W_xh", "W_hh", "b_h")
+NONLINEARITIES = ("tanh", "relu")
 
 # Gradients vanish geometrically along a sequence (and hidden states along a run
 # of unknown tokens), so long sequences reach the subnormal range, where x86 CPUs
@@ -46,6 +61,59 @@ def _flush_subnormals(block, step):
         block -= flush["tiny"]
 
 
+# ---------------------------------------------------------------- architecture
+def cell_name(name, layer=0, reverse=False):
+    """The name of parameter ``name`` ("W_xh", "W_hh" or "b_h") of one layer and
+    direction: ``W_hh`` for layer 0 read forwards, ``W_hh_r`` backwards,
+    ``W_hh_l1`` and ``W_hh_l1_r`` for layer 1, and so on."""
+    return name + (f"_l{layer}" if layer else "") + ("_r" if reverse else "")
+
+
+_CELL_PATTERN = re.compile(r"^(W_xh|W_hh|b_h)(?:_l([1-9][0-9]*))?(_r)?$")
+
+
+def parse_cell_name(name):
+    """``(base name, layer, reverse)`` of a recurrent parameter's name, or None."""
+    match = _CELL_PATTERN.match(name)
+    if match is None:
+        return None
+    base, layer, reverse = match.groups()
+    return base, int(layer or 0), reverse is not None
+
+
+def n_layers(params):
+    """The number of stacked recurrent layers the parameters hold."""
+    layers = 1
+    while cell_name("W_hh", layers) in params:
+        layers += 1
+    return layers
+
+
+def directions(params):
+    """``(False,)`` for a forward-only network, ``(False, True)`` for a
+    bidirectional one (True: the direction that reads sequences backwards)."""
+    return (False, True) if "W_hh_r" in params else (False,)
+
+
+def pooling_kinds(pooling):
+    """The summaries a pooling string asks for: "last+max" -> ("last", "max")."""
+    return tuple(pooling.split("+"))
+
+
+def summary_width(hidden_size, pooling, bidirectional):
+    """The number of values the output layer reads per sequence."""
+    return hidden_size * len(pooling_kinds(pooling)) * (2 if bidirectional else 1)
+
+
+def _recurrent_matrix(rng, hidden_size, recurrent_init):
+    if recurrent_init == "orthogonal":
+        q, r = np.linalg.qr(rng.standard_normal((hidden_size, hidden_size)))
+        # The signs of r's diagonal make q uniformly distributed (Mezzadri, 2007).
+        return q * np.where(np.diag(r) < 0, -1.0, 1.0)
+    bound = 1.0 / np.sqrt(hidden_size)
+    return rng.uniform(-bound, bound, (hidden_size, hidden_size))
+
+
 def init_params(
     rng,
     n_inputs,
@@ -56,6 +124,9 @@ def init_params(
     dtype=np.float64,
     embedding_size=None,
     recurrent_init="uniform",
+    num_layers=1,
+    bidirectional=False,
+    pooling="last",
 ):
     """Draw initial parameters.
 
@@ -77,28 +148,45 @@ def init_params(
     ``W_emb`` (``n_inputs x embedding_size``, fan-in 1), which ``W_xh``
     (``embedding_size x hidden_size``) maps to the hidden units.
 
+    ``num_layers`` and ``bidirectional`` add the layers and the backward direction
+    (see :func:`cell_name`); a layer above the first reads ``hidden_size`` values
+    per direction. ``pooling`` sets how many values per sequence ``W_hy`` reads
+    (:func:`summary_width`). Layer 0's forward direction and the output layer are
+    drawn first, in the same order for every architecture, so a one-layer model
+    draws exactly what it always did.
+
     The shapes drawn depend only on the model size, never on the number of samples, so
     the same ``rng`` state gives the same initial model for any training set.
     """
     embed = token_input and embedding_size is not None
     rows_xh = embedding_size if embed else n_inputs
     fan_in = rows_xh if embed or not token_input else 1
+    width = summary_width(hidden_size, pooling, bidirectional)
     bound_xh = np.sqrt(6.0 / (fan_in + hidden_size))
-    bound_hh = 1.0 / np.sqrt(hidden_size)
-    bound_hy = np.sqrt(6.0 / (hidden_size + n_outputs))
+    bound_hy = np.sqrt(6.0 / (width + n_outputs))
     params = {"W_xh": rng.uniform(-bound_xh, bound_xh, (rows_xh, hidden_size))}
-    if recurrent_init == "orthogonal":
-        q, r = np.linalg.qr(rng.standard_normal((hidden_size, hidden_size)))
-        # The signs of r's diagonal make q uniformly distributed (Mezzadri, 2007).
-        params["W_hh"] = q * np.where(np.diag(r) < 0, -1.0, 1.0)
-    else:
-        params["W_hh"] = rng.uniform(-bound_hh, bound_hh, (hidden_size, hidden_size))
+    params["W_hh"] = _recurrent_matrix(rng, hidden_size, recurrent_init)
     params["b_h"] = np.zeros(hidden_size)
-    params["W_hy"] = rng.uniform(-bound_hy, bound_hy, (hidden_size, n_outputs))
+    params["W_hy"] = rng.uniform(-bound_hy, bound_hy, (width, n_outputs))
     params["b_y"] = np.zeros(n_outputs)
     if embed:
         bound_emb = np.sqrt(6.0 / (1 + embedding_size))
         params["W_emb"] = rng.uniform(-bound_emb, bound_emb, (n_inputs, embedding_size))
+    n_directions = 2 if bidirectional else 1
+    for layer in range(num_layers):
+        if layer:
+            rows_xh = fan_in = n_directions * hidden_size
+            bound_xh = np.sqrt(6.0 / (fan_in + hidden_size))
+        for reverse in (False, True)[:n_directions]:
+            if not (layer or reverse):
+                continue  # drawn above
+            params[cell_name("W_xh", layer, reverse)] = rng.uniform(
+                -bound_xh, bound_xh, (rows_xh, hidden_size)
+            )
+            params[cell_name("W_hh", layer, reverse)] = _recurrent_matrix(
+                rng, hidden_size, recurrent_init
+            )
+            params[cell_name("b_h", layer, reverse)] = np.zeros(hidden_size)
     return {name: value.astype(dtype, copy=False) for name, value in params.items()}
 
 
@@ -106,12 +194,18 @@ def init_params(
 class _Pooling:
     """How a sequence's hidden states become the one summary the output layer reads.
 
-    One object per batch. The forward pass folds in each step's states (``add``),
-    can read the summary of every prefix on the way (``prefix``), and ends with
-    ``result``; the backward pass asks, step by step, for the share of the
-    summary's gradient that reaches that step's states (``gradient``). A new kind
-    of summary is a new subclass, with nothing to change elsewhere.
+    One object per batch and direction. The forward pass folds in each step's
+    states (``add``), can read the summary of every prefix on the way
+    (``prefix``), and ends with ``result``; the backward pass is handed the
+    summary's gradient (``start_gradient``), then asks, step by step, for the
+    share of it that reaches that step's states (``gradient``, which adds it to
+    ``dh``). A new kind of summary is a new subclass, with nothing to change
+    elsewhere.
     """
+
+    # Whether ``gradient`` compares the states with the summary (it then needs
+    # them as they are, not yet turned into the activation's derivative).
+    reads_states = False
 
     def __init__(self, n_sequences, n_hidden, dtype):
         self.pooled = np.zeros((n_sequences, n_hidden), dtype=dtype)
@@ -120,10 +214,12 @@ class _Pooling:
         """The summaries of the sorted sequences (zero for an empty one)."""
         return self.pooled
 
+    def start_gradient(self, dh_out, lengths):
+        self.dh_out = dh_out
+
 
 class _LastPooling(_Pooling):
     name = "last"
-    reads_states = False
 
     def add(self, h, t, n_next):
         # Sorted by length: the sequences past the next step's count end here.
@@ -132,18 +228,14 @@ class _LastPooling(_Pooling):
     def prefix(self, h, t, out):
         out[...] = h
 
-    def start_gradient(self, dh_out, lengths):
-        return dh_out
-
-    def gradient(self, dh, dh_out, h, t, n_next):
+    def gradient(self, dh, h, t, n_next):
         # Sequences ending at t receive the output gradient here; the others only
         # what flows back from step t + 1.
-        dh[n_next : len(h)] = dh_out[n_next : len(h)]
+        dh[n_next : len(h)] += self.dh_out[n_next : len(h)]
 
 
 class _MeanPooling(_Pooling):
     name = "mean"
-    reads_states = False
 
     def add(self, h, t, n_next):
         self.pooled[: len(h)] += h
@@ -156,16 +248,14 @@ class _MeanPooling(_Pooling):
         np.divide(self.pooled[: len(h)], t + 1, out=out)
 
     def start_gradient(self, dh_out, lengths):
-        dh_out /= np.maximum(lengths, 1)[:, np.newaxis]
-        return dh_out
+        self.dh_out = dh_out / np.maximum(lengths, 1)[:, np.newaxis]
 
-    def gradient(self, dh, dh_out, h, t, n_next):
-        dh[: len(h)] += dh_out[: len(h)]
+    def gradient(self, dh, h, t, n_next):
+        dh[: len(h)] += self.dh_out[: len(h)]
 
 
 class _MaxPooling(_Pooling):
     name = "max"
-    # The gradient compares each step's states with the maximum.
     reads_states = True
 
     def add(self, h, t, n_next):
@@ -179,59 +269,142 @@ class _MaxPooling(_Pooling):
         out[...] = self.pooled[: len(h)]
 
     def start_gradient(self, dh_out, lengths):
+        self.dh_out = dh_out
         # Each maximum's gradient goes to one step: the last one reaching it.
         self._claimed = np.zeros(dh_out.shape, dtype=bool)
         self._hit = np.empty_like(self._claimed)
-        return dh_out
 
-    def gradient(self, dh, dh_out, h, t, n_next):
+    def gradient(self, dh, h, t, n_next):
         n = len(h)
         hit = self._hit[:n]
         np.equal(h, self.pooled[:n], out=hit)
         hit &= ~self._claimed[:n]
         self._claimed[:n] |= hit
-        dh[:n] += np.where(hit, dh_out[:n], 0.0)
+        dh[:n] += np.where(hit, self.dh_out[:n], 0.0)
 
 
 POOLINGS = {cls.name: cls for cls in (_LastPooling, _MeanPooling, _MaxPooling)}
 
 
+class _Concatenated:
+    """Several summaries side by side ("last+mean+max"): each part reads the
+    same states, and owns its own block of columns of the result."""
+
+    def __init__(self, parts):
+        self.parts = parts
+        self.reads_states = any(p.reads_states for p in parts)
+        self._width = parts[0].pooled.shape[1]
+
+    def _columns(self, i):
+        return slice(i * self._width, (i + 1) * self._width)
+
+    def add(self, h, t, n_next):
+        for part in self.parts:
+            part.add(h, t, n_next)
+
+    def prefix(self, h, t, out):
+        for i, part in enumerate(self.parts):
+            part.prefix(h, t, out[:, self._columns(i)])
+
+    def result(self, lengths):
+        return np.hstack([part.result(lengths) for part in self.parts])
+
+    def start_gradient(self, dh_out, lengths):
+        for i, part in enumerate(self.parts):
+            part.start_gradient(dh_out[:, self._columns(i)], lengths)
+
+    def gradient(self, dh, h, t, n_next):
+        for part in self.parts:
+            part.gradient(dh, h, t, n_next)
+
+
+def make_pooling(pooling, n_sequences, n_hidden, dtype):
+    """The pooling object for a pooling string ("max", "last+mean+max", ...)."""
+    parts = [
+        POOLINGS[kind](n_sequences, n_hidden, dtype) for kind in pooling_kinds(pooling)
+    ]
+    return parts[0] if len(parts) == 1 else _Concatenated(parts)
+
+
+class _FromAbove:
+    """The gradient a layer's states receive from the layer above (rather than
+    from a pooling), for every row of the packed batch, in the order the
+    layer's direction reads them."""
+
+    reads_states = False
+
+    def __init__(self, rows, offsets):
+        self.rows, self.offsets = rows, offsets
+
+    def gradient(self, dh, h, t, n_next):
+        n, start = len(h), self.offsets[t]
+        dh[:n] += self.rows[start : start + n]
+
+
 # ---------------------------------------------------------------- forward
+class _Layer:
+    """What :func:`backward` needs from one recurrent layer of :func:`forward`.
+
+    Attributes
+    ----------
+    hidden : list of ndarray of shape (n_steps_total, hidden_size)
+        Every hidden state, one array per direction, each packed in the order its
+        direction reads the steps (``batch.reverse_rows`` for the backward one).
+    step_inputs : ndarray or None
+        The vectors multiplied by ``W_xh`` (embeddings, numeric features or the
+        layer below's states, after dropout), in the batch's row order; None when
+        tokens select rows of ``W_xh`` directly.
+    mask : ndarray or None
+        Dropout mask of ``step_inputs`` (already divided by the keep probability).
+    lookup_masks : list
+        Without ``step_inputs``: one dropout mask (or None) per direction, of the
+        rows of ``W_xh`` selected.
+    """
+
+    __slots__ = ("hidden", "step_inputs", "mask", "lookup_masks")
+
+
 class ForwardState:
     """What :func:`backward` needs from :func:`forward` for one batch.
 
     Attributes
     ----------
-    hidden : ndarray of shape (n_steps_total, hidden_size)
-        Every hidden state, packed like ``batch.inputs``.
-    pooling : _Pooling
-        The summaries before output dropout (``pooling.pooled``), and the rule
-        that made them.
-    pooled : ndarray of shape (n_sequences, hidden_size)
+    layers : list of _Layer
+        Bottom to top.
+    poolings : list
+        The top layer's pooling objects, one per direction.
+    pooled : ndarray of shape (n_sequences, summary width)
         Each sorted sequence's summary after output dropout: the input of the
         output layer.
-    step_inputs : ndarray or None
-        The vectors multiplied by ``W_xh`` (embeddings or numeric features, after
-        input dropout); None for token input without embedding.
-    input_mask, output_mask : ndarray or None
-        Dropout masks (already divided by the keep probability), or None.
+    output_mask : ndarray or None
+        The output dropout mask, or None.
+    relu : bool
+        Whether the cell's nonlinearity is ReLU (else tanh).
     """
 
-    __slots__ = (
-        "hidden",
-        "pooled",
-        "pooling",
-        "step_inputs",
-        "input_mask",
-        "output_mask",
-    )
+    __slots__ = ("layers", "poolings", "pooled", "output_mask", "relu")
+
+    @property
+    def hidden(self):
+        """The first layer's forward states (all a one-layer model has)."""
+        return self.layers[0].hidden[0]
 
     def copy(self):
-        """A copy whose ``hidden`` can be consumed by :func:`backward`."""
+        """A copy whose hidden states can be consumed by :func:`backward`."""
         out = ForwardState()
         for name in self.__slots__:
             setattr(out, name, getattr(self, name))
-        out.hidden = self.hidden.copy()
+        out.layers = []
+        for layer in self.layers:
+            new = _Layer()
+            for name in _Layer.__slots__:
+                setattr(new, name, getattr(layer, name))
+            new.hidden = [h.copy() for h in layer.hidden]
+            out.layers.append(new)
+        # A layer above reads the copied states, not the originals.
+        for i in range(1, len(self.layers)):
+            if self.layers[i].step_inputs is self.layers[i - 1].hidden[0]:
+                out.layers[i].step_inputs = out.layers[i - 1].hidden[0]
         return out
 
 
@@ -243,22 +416,41 @@ def dropout_mask(rng, shape, rate, dtype):
 
 
 def forward(
-    params, batch, *, pooling="last", input_dropout=0.0, output_dropout=0.0, rng=None
+    params,
+    batch,
+    *,
+    pooling="last",
+    nonlinearity="tanh",
+    input_dropout=0.0,
+    layer_dropout=0.0,
+    output_dropout=0.0,
+    rng=None,
+    prefix_out=None,
 ):
     """Run the recurrence over a packed batch.
 
     Parameters
     ----------
     params : dict of ndarray
+        Their names say the architecture (layers, directions; see
+        :func:`cell_name`).
     batch : PackedBatch
-    pooling : {"last", "mean", "max"}, default="last"
-        What summarises a sequence for the output layer: its last hidden state, or
-        the mean or element-wise maximum of all its hidden states (zero for an
-        empty sequence in every case).
-    input_dropout, output_dropout : float, default=0.0
-        Dropout rates of the step input vectors (see :class:`ForwardState`) and
-        of the pooled summary; ``rng`` draws the masks.
+    pooling : str, default="last"
+        What summarises a sequence for the output layer: its last hidden state,
+        or the mean or element-wise maximum of all its hidden states ("last",
+        "mean", "max"; zero for an empty sequence in every case), or several
+        side by side ("last+mean+max"). A bidirectional network's backward
+        direction ends at the first step, so its "last" state is the one that
+        has read the whole sequence backwards.
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+    input_dropout, layer_dropout, output_dropout : float, default=0.0
+        Dropout rates of the first layer's step input vectors (see
+        :class:`_Layer`), of the states a layer passes to the next one, and of
+        the pooled summary; ``rng`` draws the masks.
     rng : numpy.random.Generator, default=None
+    prefix_out : ndarray, default=None
+        Rows like the batch's: receives the summary of every prefix of every
+        sequence (forward-only networks).
 
     Returns
     -------
@@ -268,11 +460,30 @@ def forward(
         Needed by :func:`backward`.
     """
     state = ForwardState()
-    state.hidden, state.step_inputs, state.input_mask = _step_inputs(
-        params, batch, input_dropout, rng
-    )
-    state.pooling = _scan(params, batch, pooling, state.hidden)
-    state.pooled = state.pooling.result(batch.lengths)
+    state.relu = nonlinearity == "relu"
+    state.layers = []
+    dirs, top = directions(params), n_layers(params) - 1
+    below = None
+    for layer in range(top + 1):
+        record = _Layer()
+        rate = layer_dropout if layer else input_dropout
+        record.hidden = _pre_activations(params, batch, layer, below, record, rate, rng)
+        poolings = []
+        for reverse, hidden in zip(dirs, record.hidden, strict=True):
+            pool = None
+            if layer == top:
+                pool = make_pooling(
+                    pooling, batch.n_sequences, hidden.shape[1], hidden.dtype
+                )
+            W_hh = params[cell_name("W_hh", layer, reverse)]
+            _scan(W_hh, batch, pool, state.relu, hidden=hidden, prefix_out=prefix_out)
+            poolings.append(pool)
+        state.layers.append(record)
+        if layer < top:
+            below = _layer_output(batch, record.hidden)
+    state.poolings = poolings
+    summaries = [pool.result(batch.lengths) for pool in poolings]
+    state.pooled = summaries[0] if len(summaries) == 1 else np.hstack(summaries)
     state.output_mask = None
     if output_dropout:
         state.output_mask = dropout_mask(
@@ -283,32 +494,60 @@ def forward(
     return _unsort(logits, batch.order), state
 
 
-def _step_inputs(params, batch, input_dropout=0.0, rng=None):
-    """The pre-activation ``x_t @ W_xh + b_h`` of every step (one gather or product),
-    and the state fields backward needs to differentiate it."""
-    W_xh, dtype = params["W_xh"], params["W_hh"].dtype
-    mask = step_inputs = None
-    if batch.is_tokens and "W_emb" not in params:
-        contribution = np.take(W_xh, batch.inputs, axis=0)
-        if input_dropout:
-            mask = dropout_mask(rng, contribution.shape, input_dropout, dtype)
-            contribution *= mask
+def _pre_activations(params, batch, layer, below, record, rate, rng):
+    """The pre-activation ``x_t @ W_xh + b_h`` of every step, one array per
+    direction in that direction's row order (one gather or product each); sets
+    the fields of ``record`` that backward needs to differentiate it."""
+    dirs, dtype = directions(params), params["W_hh"].dtype
+    record.step_inputs = record.mask = None
+    record.lookup_masks = []
+    out = []
+    if layer == 0 and batch.is_tokens and "W_emb" not in params:
+        for reverse in dirs:
+            ids = batch.inputs[batch.reverse_rows] if reverse else batch.inputs
+            pre = np.take(params[cell_name("W_xh", 0, reverse)], ids, axis=0)
+            mask = None
+            if rate:
+                mask = dropout_mask(rng, pre.shape, rate, dtype)
+                pre *= mask
+            record.lookup_masks.append(mask)
+            pre += params[cell_name("b_h", 0, reverse)]
+            out.append(pre)
+        return out
+    if layer:
+        x = below
+    elif batch.is_tokens:
+        x = np.take(params["W_emb"], batch.inputs, axis=0)
     else:
-        if batch.is_tokens:
-            step_inputs = np.take(params["W_emb"], batch.inputs, axis=0)
-        else:
-            step_inputs = batch.inputs
-        if input_dropout:
-            mask = dropout_mask(rng, step_inputs.shape, input_dropout, dtype)
-            step_inputs = step_inputs * mask
-        contribution = step_inputs @ W_xh
-    contribution += params["b_h"]
-    return contribution, step_inputs, mask
+        x = batch.inputs
+    if rate:
+        record.mask = dropout_mask(rng, x.shape, rate, dtype)
+        x = x * record.mask
+    record.step_inputs = x
+    for reverse in dirs:
+        pre = x @ params[cell_name("W_xh", layer, reverse)]
+        if reverse:
+            pre = pre[batch.reverse_rows]
+        pre += params[cell_name("b_h", layer, reverse)]
+        out.append(pre)
+    return out
 
 
-def _step(pre, h_prev, W_hh, scratch, t, out):
+def _layer_output(batch, hidden):
+    """A layer's states as the next layer reads them: in the batch's row order,
+    both directions side by side."""
+    if len(hidden) == 1:
+        return hidden[0]
+    n_hidden = hidden[0].shape[1]
+    out = np.empty((len(hidden[0]), 2 * n_hidden), dtype=hidden[0].dtype)
+    out[:, :n_hidden] = hidden[0]
+    out[:, n_hidden:] = hidden[1][batch.reverse_rows]
+    return out
+
+
+def _step(pre, h_prev, W_hh, scratch, t, out, relu):
     """One step of the recurrence for the active sequences:
-    ``out = tanh(pre + h_prev @ W_hh)``, with ``h_0 = 0`` (no product at t = 0).
+    ``out = f(pre + h_prev @ W_hh)``, with ``h_0 = 0`` (no product at t = 0).
 
     The only place the cell is written: training, prediction and per-step
     prediction all run it. ``pre`` is overwritten; ``out`` may be ``pre``.
@@ -316,29 +555,27 @@ def _step(pre, h_prev, W_hh, scratch, t, out):
     if t:
         np.matmul(h_prev, W_hh, out=scratch)
         pre += scratch
-    np.tanh(pre, out=out)
+    if relu:
+        np.maximum(pre, 0.0, out=out)
+    else:
+        np.tanh(pre, out=out)
     _flush_subnormals(out, t)
 
 
-def _scan(params, batch, pooling, hidden=None, prefix_out=None):
-    """Run :func:`_step` over every step of a packed batch; return the pooling.
+def _scan(W_hh, batch, pool, relu, *, hidden=None, lookup=None, prefix_out=None):
+    """Run :func:`_step` over every step of a packed batch, feeding ``pool``.
 
-    With ``hidden`` (the pre-activations of every step, from :func:`_step_inputs`)
-    every hidden state is kept, overwriting it, as backpropagation needs.
-    Without, only the current states are kept, and each step's input is looked up
-    when it is reached: memory is then bounded by the batch, not by its length.
-    ``prefix_out`` (rows like ``hidden``) receives the summary of every prefix.
+    With ``hidden`` (the pre-activations of every step, in the order the
+    direction reads them) every hidden state is kept, overwriting it, as
+    backpropagation needs. Otherwise ``lookup`` (a :class:`_Lookup`) gives each
+    step's input when it is reached and only the current states are kept: memory
+    is then bounded by the batch, not by its length. ``prefix_out`` (rows like
+    ``hidden``) receives the summary of every prefix.
     """
-    W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
-    W_emb = params.get("W_emb")
     n_seq, n_hidden = batch.n_sequences, W_hh.shape[0]
-    pool = POOLINGS[pooling](n_seq, n_hidden, b_h.dtype)
-    scratch = np.empty((n_seq, n_hidden), dtype=b_h.dtype)
+    scratch = np.empty((n_seq, n_hidden), dtype=W_hh.dtype)
     if hidden is None:
         h, pre = np.empty_like(scratch), np.empty_like(scratch)
-        embedded = None
-        if W_emb is not None:
-            embedded = np.empty((n_seq, W_emb.shape[1]), dtype=b_h.dtype)
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     n_steps = len(sizes)
     for t in range(n_steps):
@@ -348,27 +585,42 @@ def _scan(params, batch, pooling, hidden=None, prefix_out=None):
             h_prev = hidden[offsets[t - 1] : offsets[t - 1] + n] if t else None
         else:
             out, step_pre, h_prev = h[:n], pre[:n], h[:n]
-            _lookup_step(W_xh, W_emb, batch, start, n, step_pre, embedded)
-            step_pre += b_h
-        _step(step_pre, h_prev, W_hh, scratch[:n], t, out)
-        pool.add(out, t, sizes[t + 1] if t + 1 < n_steps else 0)
-        if prefix_out is not None:
-            pool.prefix(out, t, prefix_out[start : start + n])
-    return pool
+            lookup.step(start, n, step_pre)
+        _step(step_pre, h_prev, W_hh, scratch[:n], t, out, relu)
+        if pool is not None:
+            pool.add(out, t, sizes[t + 1] if t + 1 < n_steps else 0)
+            if prefix_out is not None:
+                pool.prefix(out, t, prefix_out[start : start + n])
 
 
-def _lookup_step(W_xh, W_emb, batch, start, n, out, embedded):
-    """``x_t @ W_xh`` of one step's active sequences, into ``out``."""
-    inputs = batch.inputs[start : start + n]
-    # Ids come from the tokenizer, so clipping never changes one; it lets take
-    # write straight into its output instead of through a buffer.
-    if W_emb is not None:
-        np.take(W_emb, inputs, axis=0, out=embedded[:n], mode="clip")
-        np.matmul(embedded[:n], W_xh, out=out)
-    elif batch.is_tokens:
-        np.take(W_xh, inputs, axis=0, out=out, mode="clip")
-    else:
-        np.matmul(inputs, W_xh, out=out)
+class _Lookup:
+    """Each step's pre-activation ``x_t @ W_xh + b_h`` of a one-layer network,
+    made when the step is reached (for :func:`_scan` without stored states)."""
+
+    def __init__(self, params, batch, reverse):
+        self.W_xh = params[cell_name("W_xh", 0, reverse)]
+        self.b_h = params[cell_name("b_h", 0, reverse)]
+        self.W_emb = params.get("W_emb")
+        self.inputs = batch.inputs[batch.reverse_rows] if reverse else batch.inputs
+        self.is_tokens = batch.is_tokens
+        self.embedded = None
+        if self.W_emb is not None:
+            self.embedded = np.empty(
+                (batch.n_sequences, self.W_emb.shape[1]), dtype=self.b_h.dtype
+            )
+
+    def step(self, start, n, out):
+        inputs = self.inputs[start : start + n]
+        # Ids come from the tokenizer, so clipping never changes one; it lets take
+        # write straight into its output instead of through a buffer.
+        if self.W_emb is not None:
+            np.take(self.W_emb, inputs, axis=0, out=self.embedded[:n], mode="clip")
+            np.matmul(self.embedded[:n], self.W_xh, out=out)
+        elif self.is_tokens:
+            np.take(self.W_xh, inputs, axis=0, out=out, mode="clip")
+        else:
+            np.matmul(inputs, self.W_xh, out=out)
+        out += self.b_h
 
 
 def _unsort(sorted_rows, order):
@@ -378,7 +630,7 @@ def _unsort(sorted_rows, order):
 
 
 # ---------------------------------------------------------------- backward
-def backward(params, batch, state, dlogits, *, sparse=False):
+def backward(params, batch, state, dlogits, *, sparse=False, frozen=()):
     """Backpropagation through time.
 
     Parameters
@@ -395,70 +647,114 @@ def backward(params, batch, state, dlogits, *, sparse=False):
         For token input, return the gradient of the token matrix (``W_xh``, or
         ``W_emb`` with an embedding) as a :class:`RowSparseGradient` (only the rows
         of the ids read) instead of a dense array.
+    frozen : collection of str, default=()
+        Parameters whose gradient is not wanted (only "W_emb" saves work).
 
     Returns
     -------
     grads : dict of ndarray
-        Same keys and shapes as ``params``.
+        Same keys and shapes as ``params``, less ``frozen``.
     """
-    # dh @ W_hh.T at every step: contiguous, it multiplies ~25% faster at H=64.
-    W_hh_T = np.ascontiguousarray(params["W_hh"].T)
-    hidden, pooling = state.hidden, state.pooling
+    dirs, layers = directions(params), state.layers
     dz = dlogits[batch.order]
     grads = {"W_hy": state.pooled.T @ dz, "b_y": dz.sum(axis=0)}
     # Gradient of the pooled summary (before output dropout).
     dh_out = dz @ params["W_hy"].T
     if state.output_mask is not None:
         dh_out *= state.output_mask
-    dh_out = pooling.start_gradient(dh_out, batch.lengths)
+    width = dh_out.shape[1] // len(dirs)
+    for i, pool in enumerate(state.poolings):
+        pool.start_gradient(dh_out[:, i * width : (i + 1) * width], batch.lengths)
+    first = batch.batch_sizes[0] if len(batch.batch_sizes) else 0
+    from_above = None
+    for layer in range(len(layers) - 1, -1, -1):
+        record = layers[layer]
+        d_inputs = None  # dL/d step_inputs, in the batch's row order
+        for i, reverse in enumerate(dirs):
+            hidden = record.hidden[i]
+            n_hidden = hidden.shape[1]
+            if from_above is None:
+                source = state.poolings[i]
+            else:
+                rows = from_above[:, i * n_hidden : (i + 1) * n_hidden]
+                rows = rows[batch.reverse_rows] if reverse else rows
+                source = _FromAbove(np.ascontiguousarray(rows), batch.step_offsets)
+            names = {n: cell_name(n, layer, reverse) for n in CELL_NAMES}
+            # The previous state of every step after the first, gathered before
+            # _through_time overwrites ``hidden``.
+            previous = hidden[batch.prev_rows]
+            dpre = _through_time(
+                hidden, params[names["W_hh"]], batch, source, state.relu
+            )
+            grads[names["W_hh"]] = previous.T @ dpre[first:]
+            grads[names["b_h"]] = dpre.sum(axis=0)
+            if record.step_inputs is None:
+                # Tokens select rows of W_xh: its gradient is dpre's rows by id.
+                ids = batch.inputs[batch.reverse_rows] if reverse else batch.inputs
+                mask = record.lookup_masks[i]
+                drows = dpre if mask is None else dpre * mask
+                grads[names["W_xh"]] = _token_matrix_gradient(
+                    params[names["W_xh"]], ids, drows, sparse
+                )
+                continue
+            if reverse:
+                dpre = dpre[batch.reverse_rows]
+            grads[names["W_xh"]] = record.step_inputs.T @ dpre
+            if layer or (batch.is_tokens and "W_emb" not in frozen):
+                part = dpre @ params[names["W_xh"]].T
+                d_inputs = (
+                    part if d_inputs is None else np.add(d_inputs, part, out=part)
+                )
+        if d_inputs is not None and record.mask is not None:
+            d_inputs *= record.mask
+        from_above = d_inputs
+    if batch.is_tokens and "W_emb" in params and "W_emb" not in frozen:
+        grads["W_emb"] = _token_matrix_gradient(
+            params["W_emb"], batch.inputs, from_above, sparse
+        )
+    return grads
 
+
+def _through_time(hidden, W_hh, batch, source, relu):
+    """Turn one direction's states into the gradients of its pre-activations,
+    in place, step by step from the last; ``source`` adds each step's gradient
+    from outside the recurrence (a pooling, or the layer above)."""
+    # dh @ W_hh.T at every step: contiguous, it multiplies ~25% faster at H=64.
+    W_hh_T = np.ascontiguousarray(W_hh.T)
     offsets, sizes = batch.step_offsets, batch.batch_sizes
     n_steps = len(sizes)
-    # The previous state of every step after the first, gathered before the loop
-    # below overwrites ``hidden``.
-    previous = hidden[batch.prev_rows]
-    # Each step turns its block of h_t into dL/da_t = (1 - h_t^2) * dL/dh_t in
-    # place: no second array the size of ``hidden``, and the block is still in
-    # cache for the matrix product that follows.
-    dpre = hidden
-    # Small batches turn every h into tanh' = 1 - h^2 up front, in two calls
-    # instead of two per step; large ones do it block by block while in cache.
-    # A pooling that compares states (max) needs them as they are.
-    whole = hidden.size <= _SMALL_STATES and not pooling.reads_states
+    # Each step turns its block of h_t into dL/da_t = f'(a_t) * dL/dh_t in place:
+    # no second array the size of ``hidden``, and the block is still in cache for
+    # the matrix product that follows. Small batches turn every h into f' up
+    # front, in two calls instead of two per step; large ones do it block by
+    # block while in cache. A source that compares states (max pooling) needs
+    # them as they are.
+    whole = hidden.size <= _SMALL_STATES and not source.reads_states
     if whole:
-        np.multiply(hidden, hidden, out=hidden)
-        np.subtract(1.0, hidden, out=hidden)
+        _derivative(hidden, relu)
     # dh[i] is dL/dh_t of sorted sequence i at the current step.
-    dh = np.zeros_like(dh_out)
+    dh = np.zeros((batch.n_sequences, W_hh.shape[0]), dtype=hidden.dtype)
     for t in range(n_steps - 1, -1, -1):
         start, n = offsets[t], sizes[t]
-        block = dpre[start : start + n]
-        pooling.gradient(dh, dh_out, block, t, sizes[t + 1] if t + 1 < n_steps else 0)
+        block = hidden[start : start + n]
+        source.gradient(dh, block, t, sizes[t + 1] if t + 1 < n_steps else 0)
         if not whole:
-            np.multiply(block, block, out=block)
-            np.subtract(1.0, block, out=block)
+            _derivative(block, relu)
         block *= dh[:n]
         if t:
             np.matmul(block, W_hh_T, out=dh[:n])
             _flush_subnormals(dh[:n], t)
+    return hidden
 
-    first = sizes[0] if n_steps else 0
-    # h_{t-1} @ W_hh for all steps after the first, as one matrix product.
-    grads["W_hh"] = previous.T @ dpre[first:]
-    grads["b_h"] = dpre.sum(axis=0)
-    if state.step_inputs is not None:
-        grads["W_xh"] = state.step_inputs.T @ dpre
-    if not batch.is_tokens:
-        return grads
-    if state.step_inputs is None:
-        # No embedding: the token matrix is W_xh itself.
-        name, drows = "W_xh", dpre
+
+def _derivative(h, relu):
+    """The activation's derivative, from its output, in place: ``1 - h^2`` for
+    tanh; for ReLU 1 where ``h > 0`` and 0 where it is 0 (its sign)."""
+    if relu:
+        np.sign(h, out=h)
     else:
-        name, drows = "W_emb", dpre @ params["W_xh"].T
-    if state.input_mask is not None:
-        drows = drows * state.input_mask
-    grads[name] = _token_matrix_gradient(params[name], batch.inputs, drows, sparse)
-    return grads
+        np.multiply(h, h, out=h)
+        np.subtract(1.0, h, out=h)
 
 
 def _token_matrix_gradient(matrix, ids, drows, sparse):
@@ -642,15 +938,18 @@ class SquaredError:
 
 LOSSES = {loss.name: loss for loss in (LogLoss, SquaredError)}
 
-# The matrices the L2 penalty applies to (biases are not penalized).
-_PENALIZED = WEIGHT_NAMES + ("W_emb",)
+
+def _penalized(params, frozen=()):
+    """The matrices the L2 penalty applies to: every weight matrix the training
+    changes (biases are not penalized)."""
+    return [n for n in params if n.startswith("W_") and n not in frozen]
 
 
-def penalty(params, alpha, total_weight):
+def penalty(params, alpha, total_weight, frozen=()):
     """The L2 penalty ``alpha / 2 * ||W||^2 / total_weight`` of the loss."""
     if not alpha:
         return 0.0
-    squares = sum(np.vdot(params[n], params[n]) for n in _PENALIZED if n in params)
+    squares = sum(np.vdot(params[n], params[n]) for n in _penalized(params, frozen))
     return float(0.5 * alpha * squares / total_weight)
 
 
@@ -664,18 +963,21 @@ def loss_and_gradients(
     loss="log_loss",
     sparse=False,
     pooling="last",
+    nonlinearity="tanh",
     input_dropout=0.0,
+    layer_dropout=0.0,
     output_dropout=0.0,
     rng=None,
+    frozen=(),
 ):
     """Weighted mean loss plus L2 penalty, and its gradient.
 
     ``loss = sum_i w_i * l_i / sum(w) + alpha / 2 * ||W||^2 / sum(w)`` where ``l_i``
     is sample ``i``'s loss (``-log p_i[y_i]`` for "log_loss", half its mean
     squared error for "squared_error") and ``||W||^2`` sums the squares of the
-    weight matrices (``W_xh``, ``W_hh``, ``W_hy`` and ``W_emb`` if present).
-    Dividing the penalty by the total weight follows scikit-learn's MLP, so
-    ``alpha`` means the same thing for any batch size.
+    weight matrices (every ``W_*`` parameter not ``frozen``). Dividing the
+    penalty by the total weight follows scikit-learn's MLP, so ``alpha`` means
+    the same thing for any batch size.
 
     Parameters
     ----------
@@ -692,9 +994,11 @@ def loss_and_gradients(
         For token input, return the gradient of the token matrix as a
         :class:`RowSparseGradient` (what training uses; the optimizers and
         :func:`~sklearn_rnn._optimizers.clip_gradients` accept it).
-    pooling, input_dropout, output_dropout, rng
+    pooling, nonlinearity, input_dropout, layer_dropout, output_dropout, rng
         As in :func:`forward`. With dropout, the loss and gradients are those of
         the network with the masks drawn from ``rng``.
+    frozen : collection of str, default=()
+        Parameters held fixed: no gradient, no penalty.
 
     Returns
     -------
@@ -708,7 +1012,9 @@ def loss_and_gradients(
         params,
         batch,
         pooling=pooling,
+        nonlinearity=nonlinearity,
         input_dropout=input_dropout,
+        layer_dropout=layer_dropout,
         output_dropout=output_dropout,
         rng=rng,
     )
@@ -717,15 +1023,13 @@ def loss_and_gradients(
     losses, dlogits, outputs = LOSSES[loss].unit_gradient(logits, y)
     value = (w * losses).sum() / total
     dlogits *= (w / total)[:, None]
-    grads = backward(params, batch, state, dlogits, sparse=sparse)
+    grads = backward(params, batch, state, dlogits, sparse=sparse, frozen=frozen)
 
     if alpha:
-        value += penalty(params, alpha, total)
+        value += penalty(params, alpha, total, frozen)
         # A Python float keeps float32 weights float32.
         decay = float(alpha / total)
-        for name in _PENALIZED:
-            if name not in params:
-                continue
+        for name in _penalized(params, frozen):
             if isinstance(grads[name], RowSparseGradient):
                 grads[name].decay = decay
             else:
@@ -736,60 +1040,112 @@ def loss_and_gradients(
 # ---------------------------------------------------------------- prediction
 # Hidden-state elements below which prediction keeps them all (2 MiB in float64).
 _SMALL_STATES = 2**18
+# A stacked network keeps every state of a chunk: chunks then hold at most this
+# many steps (unless one sequence alone is longer).
+_STACKED_CHUNK_STEPS = 2**16
 
 
-def _chunks(offsets, chunk_size):
+def _chunks(offsets, chunk_size, max_steps=None):
+    """Consecutive index ranges of at most ``chunk_size`` sequences (and, with
+    ``max_steps``, of at most that many steps, or a single sequence)."""
     n = len(offsets) - 1
-    for start in range(0, n, chunk_size):
-        yield np.arange(start, min(start + chunk_size, n))
+    start = 0
+    while start < n:
+        stop = min(start + chunk_size, n)
+        if max_steps is not None:
+            limit = offsets[start] + max_steps
+            stop = min(
+                stop, max(start + 1, int(np.searchsorted(offsets, limit, "right")) - 1)
+            )
+        yield np.arange(start, stop)
+        start = stop
 
 
-def predict_logits(params, values, offsets, chunk_size=1024, *, pooling="last"):
+def _prediction_chunks(params, values, offsets, chunk_size):
+    steps = _STACKED_CHUNK_STEPS if n_layers(params) > 1 else None
+    for idx in _chunks(offsets, chunk_size, steps):
+        yield idx, pack(values, offsets, idx)
+
+
+def predict_logits(
+    params, values, offsets, chunk_size=1024, *, pooling="last", nonlinearity="tanh"
+):
     """Logits for every stored sequence, ``chunk_size`` sequences at a time."""
-    pooled = predict_pooled(params, values, offsets, chunk_size, pooling=pooling)
+    pooled = predict_pooled(
+        params, values, offsets, chunk_size, pooling=pooling, nonlinearity=nonlinearity
+    )
     # In place: the summaries are this call's own array.
     logits = pooled @ params["W_hy"]
     logits += params["b_y"]
     return logits
 
 
-def predict_pooled(params, values, offsets, chunk_size=1024, *, pooling="last"):
-    """The summary each stored sequence gives the output layer (its last, mean or
-    max hidden state), ``chunk_size`` sequences at a time.
+def predict_pooled(
+    params, values, offsets, chunk_size=1024, *, pooling="last", nonlinearity="tanh"
+):
+    """The summary each stored sequence gives the output layer (see
+    :func:`forward`'s ``pooling``), ``chunk_size`` sequences at a time.
 
     Unlike :func:`forward`, which keeps every hidden state for backpropagation,
-    this keeps one hidden state per sequence, so memory is bounded by the chunk
-    (its inputs and ``chunk_size x hidden_size`` states) however long the
-    sequences are. Chunks whose states would all fit in ``_SMALL_STATES``
-    elements keep them all, which makes fewer calls per step. Both run the same
-    step function, operation for operation.
+    a one-layer network keeps one hidden state per sequence and direction, so
+    memory is bounded by the chunk (its inputs and ``chunk_size x hidden_size``
+    states) however long the sequences are. Chunks whose states would all fit in
+    ``_SMALL_STATES`` elements keep them all, which makes fewer calls per step.
+    Both run the same step function, operation for operation. A stacked network
+    keeps the states of its chunk, whose steps are then bounded instead.
     """
-    n_hidden = params["W_hh"].shape[0]
-    out = np.empty((len(offsets) - 1, n_hidden), dtype=params["b_h"].dtype)
-    for idx in _chunks(offsets, chunk_size):
-        batch = pack(values, offsets, idx)
-        hidden = None
-        if len(batch.inputs) * n_hidden <= _SMALL_STATES:
-            hidden = _step_inputs(params, batch)[0]
-        pool = _scan(params, batch, pooling, hidden)
-        out[idx[batch.order]] = pool.result(batch.lengths)
+    relu = nonlinearity == "relu"
+    dirs = directions(params)
+    out = np.empty(
+        (len(offsets) - 1, params["W_hy"].shape[0]), dtype=params["b_h"].dtype
+    )
+    for idx, batch in _prediction_chunks(params, values, offsets, chunk_size):
+        n_hidden = params["W_hh"].shape[0]
+        if n_layers(params) > 1 or len(batch.inputs) * n_hidden <= _SMALL_STATES:
+            _, state = forward(
+                params, batch, pooling=pooling, nonlinearity=nonlinearity
+            )
+            out[idx[batch.order]] = state.pooled
+            continue
+        summaries = []
+        for reverse in dirs:
+            pool = make_pooling(pooling, batch.n_sequences, n_hidden, out.dtype)
+            W_hh = params[cell_name("W_hh", 0, reverse)]
+            _scan(W_hh, batch, pool, relu, lookup=_Lookup(params, batch, reverse))
+            summaries.append(pool.result(batch.lengths))
+        out[idx[batch.order]] = summaries[0] if len(dirs) == 1 else np.hstack(summaries)
     return out
 
 
-def predict_prefix_logits(params, values, offsets, chunk_size=1024, *, pooling="last"):
+def predict_prefix_logits(
+    params, values, offsets, chunk_size=1024, *, pooling="last", nonlinearity="tanh"
+):
     """Logits of every prefix of every stored sequence: what the model would output
     if the sequence ended at each of its steps.
 
     Returns a list with one array of shape (length, n_outputs) per sequence. The
     summary of a prefix is its last state, or the mean or maximum of its states,
-    as ``pooling`` says, so the last row equals :func:`predict_logits`.
+    as ``pooling`` says, so the last row equals :func:`predict_logits`. A
+    bidirectional network has no such outputs (its backward direction starts
+    from the end): it raises ValueError.
     """
+    if len(directions(params)) > 1:
+        raise ValueError(
+            "A bidirectional network has no output after each step: its backward "
+            "direction reads each sequence from its end."
+        )
     out = []
-    for idx in _chunks(offsets, chunk_size):
-        batch = pack(values, offsets, idx)
-        hidden = _step_inputs(params, batch)[0]
-        summaries = np.empty_like(hidden)
-        _scan(params, batch, pooling, hidden, prefix_out=summaries)
+    for _, batch in _prediction_chunks(params, values, offsets, chunk_size):
+        summaries = np.empty(
+            (len(batch.inputs), params["W_hy"].shape[0]), dtype=params["b_h"].dtype
+        )
+        forward(
+            params,
+            batch,
+            pooling=pooling,
+            nonlinearity=nonlinearity,
+            prefix_out=summaries,
+        )
         logits = summaries @ params["W_hy"] + params["b_y"]
         unsorted = [None] * batch.n_sequences
         for i, (j, length) in enumerate(zip(batch.order, batch.lengths, strict=True)):

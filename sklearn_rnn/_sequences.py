@@ -109,6 +109,12 @@ class PackedBatch:
         For every row after step 0, the row holding the same sequence's previous step.
     last_rows : ndarray of shape (n_sequences,)
         The row of each sorted sequence's last step (-1 for empty sequences).
+    reverse_rows : ndarray of shape (n_steps_total,)
+        The same batch read backwards: row ``step_offsets[t] + i`` of
+        ``inputs[reverse_rows]`` is step ``lengths[i] - 1 - t`` of the ``i``-th
+        longest sequence. Every sequence keeps its length, so the layout (and
+        ``batch_sizes``, ``step_offsets``, ``prev_rows``) is the same, and the
+        permutation is its own inverse. Made when first asked for.
     """
 
     __slots__ = (
@@ -119,7 +125,16 @@ class PackedBatch:
         "lengths",
         "prev_rows",
         "last_rows",
+        "_reverse_rows",
     )
+
+    @property
+    def reverse_rows(self):
+        if self._reverse_rows is None:
+            steps, seqs = _steps_and_sequences(self.batch_sizes, self.step_offsets)
+            last = self.lengths[seqs] - 1
+            self._reverse_rows = self.step_offsets[last - steps] + seqs
+        return self._reverse_rows
 
     @property
     def n_sequences(self):
@@ -160,8 +175,7 @@ def pack(values, offsets, indices):
     step_offsets = np.zeros(max_length + 1, dtype=np.intp)
     np.cumsum(batch_sizes, out=step_offsets[1:])
 
-    step_of_row = np.repeat(np.arange(max_length), batch_sizes)
-    seq_of_row = np.arange(step_offsets[-1]) - step_offsets[step_of_row]
+    step_of_row, seq_of_row = _steps_and_sequences(batch_sizes, step_offsets)
 
     batch = PackedBatch()
     batch.inputs = np.take(values, starts[seq_of_row] + step_of_row, axis=0)
@@ -173,9 +187,16 @@ def pack(values, offsets, indices):
     batch.prev_rows = (
         step_offsets[step_of_row[first:] - 1] + seq_of_row[first:]
     ).astype(np.intp)
+    batch._reverse_rows = None
     batch.last_rows = np.where(
         lengths > 0,
         step_offsets[np.maximum(lengths - 1, 0)] + np.arange(len(lengths)),
         -1,
     )
     return batch
+
+
+def _steps_and_sequences(batch_sizes, step_offsets):
+    """For every row of a packed batch, its step and its sorted sequence."""
+    step_of_row = np.repeat(np.arange(len(batch_sizes)), batch_sizes)
+    return step_of_row, np.arange(step_offsets[-1]) - step_offsets[step_of_row]

@@ -75,12 +75,16 @@ class Settings:
     loss: str
     pooling: str
     batch_size: int
+    nonlinearity: str = "tanh"
     max_iter: int = 200
     tol: float = 1e-4
     n_iter_no_change: int = 10
     alpha: float = 0.0
     input_dropout: float = 0.0
+    layer_dropout: float = 0.0
     dropout: float = 0.0
+    # Parameters held fixed (a frozen pretrained embedding): no update, no penalty.
+    frozen: tuple = ()
     clip_norm: float | None = None
     clip_value: float | None = None
     shuffle: bool = True
@@ -157,9 +161,12 @@ def train_step(
         loss=settings.loss,
         sparse=True,
         pooling=settings.pooling,
+        nonlinearity=settings.nonlinearity,
         input_dropout=settings.input_dropout,
+        layer_dropout=settings.layer_dropout,
         output_dropout=settings.dropout,
         rng=rng,
+        frozen=settings.frozen,
     )
     if not np.isfinite(loss):
         raise_diverged(epoch, f"the loss is {loss}")
@@ -213,7 +220,11 @@ def evaluate(params, data, settings):
     """Validation (loss, score) of ``params``: the weighted mean loss (no
     penalty) and the weighted accuracy (log loss) or R^2 (squared error)."""
     logits = _rnn.predict_logits(
-        params, *data.sequences, PREDICT_CHUNK, pooling=settings.pooling
+        params,
+        *data.sequences,
+        PREDICT_CHUNK,
+        pooling=settings.pooling,
+        nonlinearity=settings.nonlinearity,
     )
     losses = _rnn.LOSSES[settings.loss].per_sample(logits, data.targets)
     score = _SCORES[settings.loss](logits, data.targets, data.score_weights)
@@ -321,7 +332,7 @@ class Run:
             if self.records and settings.incremental:
                 total = len(data) if data.weights is None else data.weights.sum()
                 self.records[-1]["train_loss"] = kept_loss + _rnn.penalty(
-                    params, settings.alpha, total
+                    params, settings.alpha, total, settings.frozen
                 )
         else:
             kept_loss = self.kept_loss

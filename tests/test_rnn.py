@@ -739,7 +739,9 @@ def test_prediction_paths_equal_forward(config, monkeypatch):
     batch = pack(values, offsets, np.arange(len(LENGTHS)))
     expected, state = forward(params, batch, pooling=pooling)
     # The state-only scan, straight.
-    pool = rnn._scan(params, batch, pooling)
+    pool = rnn.make_pooling(pooling, batch.n_sequences, HIDDEN, np.float64)
+    lookup = rnn._Lookup(params, batch, reverse=False)
+    rnn._scan(params["W_hh"], batch, pool, relu=False, lookup=lookup)
     sorted_logits = pool.result(batch.lengths) @ params["W_hy"] + params["b_y"]
     np.testing.assert_allclose(
         sorted_logits[np.argsort(batch.order)], expected, rtol=1e-12, atol=1e-14
