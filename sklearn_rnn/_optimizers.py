@@ -198,6 +198,12 @@ class Adam:
         g /= scratch
 
 
+def _state_names(optimizer):
+    if isinstance(optimizer, SGD):
+        return optimizer.velocities.keys()
+    return optimizer._m.layout.keys()
+
+
 class Plateau:
     """Learning-rate schedule: multiply the rate by ``factor`` whenever the watched
     loss has not improved for ``patience`` epochs in a row."""
@@ -230,7 +236,9 @@ def make_optimizer(solver, params, hyperparameters, previous=None):
     ``previous`` intact if training then fails.
     """
     cls = SGD if solver == "sgd" else Adam
-    if isinstance(previous, cls):
+    # A state for other parameters (an embedding frozen or thawed since) starts
+    # afresh.
+    if isinstance(previous, cls) and set(_state_names(previous)) == set(params):
         optimizer = copy.deepcopy(previous)
     else:
         optimizer = cls(params, hyperparameters["learning_rate"])

@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 
+from . import _rnn
 from ._version import __version__
 from ._warnings import warn
 
@@ -687,6 +688,16 @@ class _Audit:
             return None
         hidden = weights["recurrent_weights_"].shape[0]
         n_outputs = weights["output_bias_"].shape[0]
+        layers = self._layer_weights(path, est, hidden)
+        if layers is None:
+            return None
+        bidirectional = "W_hh_r" in layers
+        pooling = state.get("_pooling")
+        width = (
+            _rnn.summary_width(hidden, pooling, bidirectional)
+            if pooling in _rnn.POOLING_OPTIONS
+            else weights["output_weights_"].shape[0]  # refused by _settings
+        )
         rows_xh = (
             weights["embedding_weights_"].shape[1]
             if "embedding_weights_" in weights
@@ -696,7 +707,7 @@ class _Audit:
             "input_weights_": (rows_xh, hidden),
             "recurrent_weights_": (hidden, hidden),
             "hidden_bias_": (hidden,),
-            "output_weights_": (hidden, n_outputs),
+            "output_weights_": (width, n_outputs),
             "output_bias_": (n_outputs,),
         }
         wrong = [
@@ -715,7 +726,65 @@ class _Audit:
             if not np.isfinite(value).all():
                 self.refuse(f"{path}.{attr}", "holds NaN or infinite values.")
                 return None
-        return weights
+        wrong = [
+            f"{name} has shape {value.shape}, expected {shape}"
+            for name, value in layers.items()
+            if value.shape != (shape := _layer_shape(name, rows_xh, hidden, layers))
+        ]
+        if wrong:
+            self.refuse(
+                f"{path}.layer_weights_", f"has wrong shapes: {'; '.join(wrong)}."
+            )
+            return None
+        if any(
+            value.dtype != weights["recurrent_weights_"].dtype
+            for value in layers.values()
+        ):
+            self.refuse(
+                f"{path}.layer_weights_", "has another dtype than the other weights."
+            )
+            return None
+        return {**weights, **layers}
+
+    def _layer_weights(self, path, est, hidden):
+        """The weights of the layers and direction beyond layer 0's forward one,
+        if they form a whole network (else None, the problem listed)."""
+        layers = vars(est).get("layer_weights_", {})
+        where = f"{path}.layer_weights_"
+        if not isinstance(layers, dict):
+            self.refuse(where, f"is a {type(layers).__name__}, not a dict.")
+            return None
+        parsed = {name: _rnn.parse_cell_name(name) for name in layers}
+        if any(p is None or p[1:] == (0, False) for p in parsed.values()):
+            self.refuse(where, f"holds names that are no layer's: {sorted(layers)}.")
+            return None
+        n_layers = 1 + max((p[1] for p in parsed.values()), default=0)
+        dirs = (False, True) if any(p[2] for p in parsed.values()) else (False,)
+        expected = {
+            _rnn.cell_name(base, layer, reverse)
+            for base in _rnn.CELL_NAMES
+            for layer in range(n_layers)
+            for reverse in dirs
+        } - set(_rnn.CELL_NAMES)
+        if set(layers) != expected:
+            self.refuse(
+                where,
+                f"holds {sorted(layers)}, not the whole network's {sorted(expected)}.",
+            )
+            return None
+        for name, value in layers.items():
+            ndim = 1 if name.startswith("b_") else 2
+            if not (
+                isinstance(value, np.ndarray)
+                and value.dtype in _FLOATS
+                and value.ndim == ndim
+                and np.isfinite(value).all()
+            ):
+                self.refuse(
+                    f"{where}[{name!r}]", f"is not a finite {ndim}-D float array."
+                )
+                return None
+        return layers
 
     def _outputs(self, path, est, n_outputs):
         state = vars(est)
@@ -780,6 +849,11 @@ class _Audit:
         pooling = state.get("_pooling")
         if pooling not in _options(cls, "pooling") - {"auto"}:
             self.refuse(f"{path}._pooling", f"is {pooling!r}, not a pooling.")
+        nonlinearity = state.get("_nonlinearity", "tanh")
+        if nonlinearity not in _rnn.NONLINEARITIES:
+            self.refuse(
+                f"{path}._nonlinearity", f"is {nonlinearity!r}, not 'tanh' or 'relu'."
+            )
         reading = state.get("_reading")
         if not (
             isinstance(reading, tuple)
@@ -810,7 +884,12 @@ class _Audit:
         except Exception as exc:  # a crafted layout fails to reshape
             self.refuse(f"{path}._optimizer", f"has an unreadable state: {exc}")
             return
-        expected = {_WEIGHTS[attr][0]: value.shape for attr, value in weights.items()}
+        expected = {
+            _WEIGHTS[attr][0] if attr in _WEIGHTS else attr: value.shape
+            for attr, value in weights.items()
+        }
+        # A frozen embedding has no optimizer state.
+        frozen = {k: v for k, v in expected.items() if k != "W_emb"}
         for key, state in states.items():
             shapes = (
                 {k: getattr(v, "shape", None) for k, v in state.items()}
@@ -820,8 +899,19 @@ class _Audit:
             floats = isinstance(state, dict) and all(
                 isinstance(v, np.ndarray) and v.dtype in _FLOATS for v in state.values()
             )
-            if shapes != expected or not floats:
+            if shapes not in (expected, frozen) or not floats:
                 self.refuse(
                     f"{path}._optimizer.{key}",
                     "does not hold one float array per weight, of the weight's shape.",
                 )
+
+
+def _layer_shape(name, rows_xh, hidden, layers):
+    """The shape parameter ``name`` of ``layer_weights_`` must have."""
+    base, layer, _ = _rnn.parse_cell_name(name)
+    if base == "b_h":
+        return (hidden,)
+    if base == "W_hh":
+        return (hidden, hidden)
+    n_directions = 2 if "W_hh_r" in layers else 1
+    return (rows_xh if layer == 0 else n_directions * hidden, hidden)

@@ -25,6 +25,7 @@ layer's output. Only the last layer's states are pooled. The parameters of layer
 :func:`cell_name`), so a one-layer model has exactly the five (or six) classic ones.
 """
 
+import itertools
 import re
 
 import numpy as np
@@ -39,6 +40,12 @@ WEIGHT_NAMES = ("W_xh", "W_hh", "W_hy")
 # The parameters of one recurrent layer in one direction.
 CELL_NAMES = ("W_xh", "W_hh", "b_h")
 NONLINEARITIES = ("tanh", "relu")
+# Every pooling: one summary, or several side by side, always in this order.
+POOLING_OPTIONS = tuple(
+    "+".join(kinds)
+    for n in (1, 2, 3)
+    for kinds in itertools.combinations(("last", "mean", "max"), n)
+)
 
 # Gradients vanish geometrically along a sequence (and hidden states along a run
 # of unknown tokens), so long sequences reach the subnormal range, where x86 CPUs

@@ -934,3 +934,135 @@ class PrecomputedIds(BaseEstimator):
         offsets = np.zeros(len(ids) + 1, dtype=np.int64)
         np.cumsum(present.sum(axis=1), out=offsets[1:])
         return values, offsets
+
+
+class WordVectors:
+    """Pretrained token vectors, as the estimators' ``embedding_init`` gives them.
+
+    Accepted forms:
+
+    - a mapping from token to vector (a dict);
+    - an object with ``key_to_index`` (token -> row) and ``vectors`` (a 2-D
+      array), as gensim's ``KeyedVectors`` has them (duck-typed: gensim is never
+      imported);
+    - a pair ``(tokens, matrix)``: row ``i`` of the 2-D ``matrix`` is the vector
+      of ``tokens[i]``;
+    - a 2-D array alone, whose row ``i`` is the vector of token id ``i``: only
+      for ``tokenizer="precomputed"``, where the ids are the user's own.
+
+    Every mistake is a ValueError or TypeError saying what was wrong and what to
+    pass instead; nothing is read until :meth:`rows_for` needs it.
+    """
+
+    _FORMS = (
+        "a dict from token to vector, a gensim KeyedVectors, a pair (tokens, "
+        "matrix) whose matrix has one row per token, or (with "
+        "tokenizer='precomputed') a 2-D array with one row per token id"
+    )
+
+    def __init__(self, embedding_init):
+        self.index, self.matrix = self._read(embedding_init)
+        if self.matrix.ndim != 2 or 0 in self.matrix.shape:
+            raise ValueError(
+                "embedding_init holds no vectors (its matrix has shape "
+                f"{self.matrix.shape}); pass {self._FORMS}."
+            )
+        if not np.isfinite(self.matrix).all():
+            raise ValueError(
+                "embedding_init holds NaN or infinite values; replace them (for "
+                "example with zeros) or leave those tokens out."
+            )
+
+    @property
+    def size(self):
+        """The length of a vector: the embedding size."""
+        return self.matrix.shape[1]
+
+    def _read(self, value):
+        if hasattr(value, "key_to_index") and hasattr(value, "vectors"):
+            return dict(value.key_to_index), self._floats(value.vectors)
+        if isinstance(value, dict) or (
+            hasattr(value, "keys") and hasattr(value, "__getitem__")
+        ):
+            keys = list(value.keys())
+            rows = [np.asarray(value[k]) for k in keys]
+            sizes = {row.shape for row in rows}
+            if len(sizes) > 1 or any(len(shape) != 1 for shape in sizes):
+                raise ValueError(
+                    "embedding_init's vectors must all be 1-D and of one length; "
+                    f"got shapes {sorted(sizes)}."
+                )
+            return {k: i for i, k in enumerate(keys)}, self._floats(rows)
+        if isinstance(value, tuple | list) and len(value) == 2:
+            tokens, matrix = value
+            matrix = self._floats(matrix)
+            tokens = list(tokens)
+            if matrix.ndim != 2 or len(tokens) != len(matrix):
+                raise ValueError(
+                    f"embedding_init=(tokens, matrix) needs one row per token: got "
+                    f"{len(tokens)} tokens and a matrix of shape {matrix.shape}."
+                )
+            if len(set(tokens)) != len(tokens):
+                raise ValueError(
+                    "embedding_init=(tokens, matrix) lists a token more than once; "
+                    "each token needs exactly one row."
+                )
+            return {t: i for i, t in enumerate(tokens)}, matrix
+        if isinstance(value, np.ndarray) and value.ndim == 2:
+            return None, self._floats(value)
+        raise TypeError(
+            f"embedding_init got a {type(value).__name__}; pass {self._FORMS}."
+        )
+
+    @staticmethod
+    def _floats(matrix):
+        try:
+            return np.asarray(matrix, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"embedding_init's vectors are not numbers of one length: {exc}"
+            ) from None
+
+    def rows_for(self, tokenizer, n_rows):
+        """The rows of a fitted tokenizer's ids that have a vector: ``(matrix,
+        found)``, ``matrix`` of shape (n_rows, size) and ``found`` a boolean mask
+        of the rows filled (never the padding or unknown-token ids)."""
+        found = np.zeros(n_rows, dtype=bool)
+        out = np.zeros((n_rows, self.size))
+        if self.index is None:
+            if not isinstance(tokenizer, PrecomputedIds):
+                raise ValueError(
+                    "embedding_init is a matrix alone, whose rows are token ids, "
+                    "but this tokenizer numbers the tokens itself when it is "
+                    "fitted. Pass (tokens, matrix) or a dict from token to vector, "
+                    "or use tokenizer='precomputed' with ids that are your rows."
+                )
+            if len(self.matrix) < n_rows:
+                raise ValueError(
+                    f"embedding_init has {len(self.matrix)} rows, but the training "
+                    f"data has token ids up to {n_rows - 1}: give every id a row."
+                )
+            out[:] = self.matrix[:n_rows]
+            found[:] = True
+        else:
+            tokens = getattr(tokenizer, "tokens_", None)
+            if tokens is None:
+                raise ValueError(
+                    "embedding_init gives vectors by token, but the tokenizer keeps "
+                    "no token list (tokens_), as in hashing mode (n_buckets): use a "
+                    "TextTokenizer without n_buckets."
+                )
+            for token_id, token in enumerate(tokens[:n_rows]):
+                row = self.index.get(token)
+                if row is not None:
+                    out[token_id] = self.matrix[row]
+                    found[token_id] = True
+        found[[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = False
+        if not found.any():
+            raise ValueError(
+                f"None of the {n_rows - 2} tokens of the fitted vocabulary has a "
+                "vector in embedding_init. Check that its tokens are written as the "
+                "tokenizer writes them (lowercase=True lowercases them), e.g. "
+                "estimator.tokenizer_.tokens_[:10]."
+            )
+        return out, found

@@ -11,11 +11,12 @@ import sklearn_rnn
 LAYERS = [
     "_version",
     "_warnings",
-    "_persistence",
     "_validation",
     "_sequences",
-    "_tokenizer",
     "_rnn",
+    # load_skops checks a network's weights by the math's own names.
+    "_persistence",
+    "_tokenizer",
     "_optimizers",
     "_training",
     "_threads",
