@@ -77,10 +77,10 @@ def n_inputs(kind):
     return N_VOCAB if kind == "tokens" else N_FEATURES
 
 
-def make_params(rng, kind, scale=0.5, **init_kw):
+def make_params(rng, kind, scale=0.5, hidden=HIDDEN, **init_kw):
     """Initial parameters moved away from init so that tanh is far from linear."""
     params = init_params(
-        rng, n_inputs(kind), HIDDEN, N_CLASSES, token_input=kind == "tokens", **init_kw
+        rng, n_inputs(kind), hidden, N_CLASSES, token_input=kind == "tokens", **init_kw
     )
     return {
         name: value + scale * rng.normal(size=value.shape)
@@ -901,4 +901,763 @@ def test_matches_pytorch_autograd(problem):
     for name in PARAM_NAMES:
         np.testing.assert_allclose(
             grads[name], t_grads[name], rtol=1e-8, atol=1e-12, err_msg=name
+        )
+
+
+# ------------------------------------------- stacked, bidirectional and ReLU networks
+# Smaller than HIDDEN: a three-layer bidirectional network then has ~250 parameters
+# for the finite differences to perturb one at a time.
+DEEP_HIDDEN = 3
+# (num_layers, bidirectional, nonlinearity): every combination.
+ARCHS = [
+    (layers, bidirectional, nonlinearity)
+    for layers in (1, 2, 3)
+    for bidirectional in (False, True)
+    for nonlinearity in ("tanh", "relu")
+]
+DROPOUT_SEED = 7
+ALPHA = 0.3
+FORWARD_OPTIONS = (
+    "pooling",
+    "nonlinearity",
+    "input_dropout",
+    "layer_dropout",
+    "output_dropout",
+)
+
+# name: (kind, init keywords, keywords of loss_and_gradients but the nonlinearity)
+DEEP_SETUPS = {
+    "tokens-last+mean+max-dropout": (
+        "tokens",
+        {},
+        {
+            "pooling": "last+mean+max",
+            "input_dropout": 0.3,
+            "layer_dropout": 0.3,
+            "output_dropout": 0.3,
+        },
+    ),
+    "embedding-mean+max-squared-error": (
+        "tokens",
+        {"embedding_size": EMBED},
+        {"pooling": "mean+max", "layer_dropout": 0.4, "loss": "squared_error"},
+    ),
+    "embedding-frozen-last": (
+        "tokens",
+        {"embedding_size": EMBED},
+        {"pooling": "last", "input_dropout": 0.3, "frozen": ("W_emb",)},
+    ),
+    "numeric-max-dropout": (
+        "numeric",
+        {},
+        {
+            "pooling": "max",
+            "input_dropout": 0.2,
+            "layer_dropout": 0.2,
+            "output_dropout": 0.2,
+        },
+    ),
+    "numeric-mean-squared-error": (
+        "numeric",
+        {},
+        {"pooling": "mean", "loss": "squared_error"},
+    ),
+}
+
+
+def arch_id(arch):
+    layers, bidirectional, nonlinearity = arch
+    return f"{layers}-layer{'-bi' if bidirectional else ''}-{nonlinearity}"
+
+
+def deep_problem(arch, setup, seed=0):
+    """Sequences, parameters, targets, weights and options of one architecture in
+    one setup (the options hold the nonlinearity)."""
+    layers, bidirectional, nonlinearity = arch
+    kind, init_kw, opts = DEEP_SETUPS[setup]
+    rng = np.random.default_rng(seed)
+    values, offsets = make_ragged(rng, LENGTHS, kind)
+    params = make_params(
+        rng,
+        kind,
+        hidden=DEEP_HIDDEN,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        pooling=opts["pooling"],
+        **init_kw,
+    )
+    n = len(LENGTHS)
+    if opts.get("loss") == "squared_error":
+        y = rng.normal(size=(n, N_CLASSES))
+    else:
+        y = rng.integers(0, N_CLASSES, size=n)
+    sw = rng.uniform(0.2, 3.0, size=n)
+    return values, offsets, params, y, sw, {**opts, "nonlinearity": nonlinearity}
+
+
+def forward_options(opts):
+    return {k: v for k, v in opts.items() if k in FORWARD_OPTIONS}
+
+
+def kinks(state, batch, pooling):
+    """Where the network is not differentiable: which ReLU units are on, and which
+    step holds each maximum of max pooling. Two nearby points with the same pattern
+    lie on one smooth piece of the loss."""
+    parts = []
+    if state.relu:
+        parts += [h > 0 for layer in state.layers for h in layer.hidden]
+    if "max" in pooling.split("+"):
+        for h in state.layers[-1].hidden:
+            for i, length in enumerate(batch.lengths):
+                if length:
+                    rows = batch.step_offsets[:length] + i
+                    parts.append(np.argmax(h[rows], axis=0))
+    if not parts:
+        return np.zeros(0, dtype=np.intp)
+    return np.concatenate([p.ravel().astype(np.intp) for p in parts])
+
+
+def deep_loss(params, batch, y, sw, opts):
+    """The loss written out from forward() (weighted mean, L2 penalty on every
+    weight matrix not frozen), with the masks drawn from the same seed at every
+    call, and its kinks."""
+    logits, state = forward(
+        params, batch, rng=np.random.default_rng(DROPOUT_SEED), **forward_options(opts)
+    )
+    if opts.get("loss") == "squared_error":
+        losses = 0.5 * ((logits - y) ** 2).mean(axis=1)
+    else:
+        losses = -log_softmax(logits)[np.arange(len(y)), y]
+    frozen = opts.get("frozen", ())
+    squares = sum(
+        np.sum(value**2)
+        for name, value in params.items()
+        if name.startswith("W_") and name not in frozen
+    )
+    value = ((sw * losses).sum() + 0.5 * ALPHA * squares) / sw.sum()
+    return value, kinks(state, batch, opts["pooling"])
+
+
+def checked_numerical_gradient(f, x, eps=1e-6):
+    """Central differences of ``f() -> (value, kinks)`` with respect to ``x``, and
+    the elements of ``x`` they hold for: those whose perturbations cross no kink."""
+    grad = np.empty_like(x)
+    valid = np.empty(x.shape, dtype=bool)
+    _, base = f()
+    flat, gflat, vflat = x.reshape(-1), grad.reshape(-1), valid.reshape(-1)
+    for i in range(flat.size):
+        orig = flat[i]
+        flat[i] = orig + eps
+        f_plus, kinks_plus = f()
+        flat[i] = orig - eps
+        f_minus, kinks_minus = f()
+        flat[i] = orig
+        gflat[i] = (f_plus - f_minus) / (2 * eps)
+        vflat[i] = np.array_equal(kinks_plus, base) and np.array_equal(
+            kinks_minus, base
+        )
+    return grad, valid
+
+
+def test_checked_numerical_gradient_flags_a_relu_kink():
+    """A coordinate whose perturbation switches a ReLU unit is left unchecked, and
+    only that one: the finite-difference checks skip no smooth coordinate."""
+    values, offsets, params, y, sw, opts = deep_problem(
+        (1, False, "relu"), "tokens-last+mean+max-dropout"
+    )
+    opts = {"pooling": opts["pooling"], "nonlinearity": "relu"}
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+    # Step 0 of the longest sequence: its pre-activation is W_xh[token] + b_h.
+    params["b_h"][0] = -params["W_xh"][batch.inputs[0], 0]
+    _, valid = checked_numerical_gradient(
+        lambda: deep_loss(params, batch, y, sw, opts), params["b_h"]
+    )
+    np.testing.assert_array_equal(valid, [False, True, True])
+
+
+def reference_deep_summary(params, seq, pooling="last", nonlinearity="tanh"):
+    """One sequence's summary written out: every layer and direction a plain loop
+    over the steps, the backward direction over the sequence reversed."""
+    hidden = params["W_hh"].shape[0]
+
+    def f(a):
+        return np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
+
+    if np.ndim(seq) == 1:  # token ids
+        x = (
+            params["W_emb"][seq]
+            if "W_emb" in params
+            else np.eye(params["W_xh"].shape[0])[seq]
+        )
+    else:
+        x = seq
+    suffixes = ("", "_r") if "W_hh_r" in params else ("",)
+    layer = 0
+    while True:
+        by_position = []
+        for suffix in suffixes:
+            tag = (f"_l{layer}" if layer else "") + suffix
+            W_xh, W_hh, b_h = (params[name + tag] for name in ("W_xh", "W_hh", "b_h"))
+            h, states = np.zeros(hidden), []
+            for x_t in x[::-1] if suffix else x:
+                h = f(x_t @ W_xh + h @ W_hh + b_h)
+                states.append(h)
+            states = np.reshape(states, (len(x), hidden))
+            by_position.append(states[::-1] if suffix else states)
+        if f"W_hh_l{layer + 1}" not in params:
+            break
+        x = np.hstack(by_position)
+        layer += 1
+    summary = []
+    for suffix, states in zip(suffixes, by_position, strict=True):
+        for kind in pooling.split("+"):
+            if not len(states):
+                summary.append(np.zeros(hidden))
+            elif kind == "last":
+                # The backward direction ends at the first position.
+                summary.append(states[0] if suffix else states[-1])
+            else:
+                summary.append(getattr(np, kind)(states, axis=0))
+    return np.concatenate(summary)
+
+
+def covering_cases():
+    """(arch, setup) pairs in which every setup meets each number of layers, both
+    directions and both nonlinearities, and every architecture occurs (the whole
+    product would take several seconds of finite differences)."""
+    by_layers = [ARCHS[i : i + 4] for i in range(0, len(ARCHS), 4)]
+    return [
+        (by_layers[layers - 1][(k + layers) % 4], setup)
+        for k, setup in enumerate(DEEP_SETUPS)
+        for layers in (1, 2, 3)
+    ]
+
+
+def test_covering_cases_cover_every_pair():
+    cases = covering_cases()
+    assert {arch for arch, _ in cases} == set(ARCHS)
+    for factor in range(3):
+        values = {arch[factor] for arch in ARCHS}
+        for setup in DEEP_SETUPS:
+            assert {a[factor] for a, s in cases if s == setup} == values
+
+
+@pytest.mark.parametrize(
+    ("arch", "setup"),
+    covering_cases(),
+    ids=[f"{arch_id(a)}-{s}" for a, s in covering_cases()],
+)
+def test_deep_gradient_matches_finite_differences(arch, setup):
+    values, offsets, params, y, sw, opts = deep_problem(arch, setup)
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+    assert 0 in batch.lengths and 1 in batch.lengths
+    loss, grads, _ = loss_and_gradients(
+        params, batch, y, sw, ALPHA, rng=np.random.default_rng(DROPOUT_SEED), **opts
+    )
+    trained = {name for name in params if name not in opts.get("frozen", ())}
+    assert set(grads) == trained
+    assert loss == pytest.approx(deep_loss(params, batch, y, sw, opts)[0], rel=1e-12)
+
+    n_checked = n_total = 0
+    for name in sorted(trained):
+        assert grads[name].shape == params[name].shape, name
+        numerical, valid = checked_numerical_gradient(
+            lambda: deep_loss(params, batch, y, sw, opts), params[name]
+        )
+        n_checked += valid.sum()
+        n_total += valid.size
+        assert np.max(np.abs(numerical[valid])) > 1e-4, name
+        error = relative_error(numerical[valid], np.asarray(grads[name])[valid])
+        assert error < 1e-6, (name, error)
+    # Only a kink within a perturbation's reach leaves a coordinate unchecked.
+    if arch[2] == "tanh" and "max" not in opts["pooling"]:
+        assert n_checked == n_total
+    assert n_checked >= 0.97 * n_total
+
+
+@pytest.mark.parametrize("arch", [(1, False, "tanh"), (2, True, "relu")], ids=arch_id)
+def test_frozen_embedding_has_no_gradient_and_no_penalty(arch):
+    values, offsets, params, y, sw, opts = deep_problem(arch, "embedding-frozen-last")
+    del opts["frozen"]
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+
+    def run(**kw):
+        rng = np.random.default_rng(DROPOUT_SEED)
+        return loss_and_gradients(params, batch, y, sw, ALPHA, rng=rng, **opts, **kw)
+
+    loss, grads, _ = run(frozen=("W_emb",))
+    loss_all, grads_all, _ = run()
+    assert set(grads_all) - set(grads) == {"W_emb"}
+    assert np.max(np.abs(grads_all["W_emb"])) > 1e-3
+    penalty = 0.5 * ALPHA * np.sum(params["W_emb"] ** 2) / sw.sum()
+    assert loss_all - loss == pytest.approx(penalty, rel=1e-10)
+    for name in grads:
+        np.testing.assert_allclose(grads[name], grads_all[name], rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("input_kind", ["tokens", "embedding", "numeric"])
+@pytest.mark.parametrize("arch", ARCHS, ids=arch_id)
+def test_deep_forward_matches_step_by_step_reference(arch, input_kind):
+    """Each layer reads the one below (both directions side by side), the backward
+    direction reads the sequence from its end, and the summary is the forward
+    direction's kinds, then the backward direction's."""
+    layers, bidirectional, nonlinearity = arch
+    kind = "numeric" if input_kind == "numeric" else "tokens"
+    init_kw = {"embedding_size": EMBED} if input_kind == "embedding" else {}
+    values, offsets = make_ragged(np.random.default_rng(0), LENGTHS, kind)
+    for pooling in ("last", "last+mean+max", "max+last"):
+        params = make_params(
+            np.random.default_rng(1),
+            kind,
+            hidden=DEEP_HIDDEN,
+            num_layers=layers,
+            bidirectional=bidirectional,
+            pooling=pooling,
+            **init_kw,
+        )
+        assert rnn.n_layers(params) == layers
+        batch = pack(values, offsets, np.arange(len(LENGTHS)))
+        logits, state = forward(
+            params, batch, pooling=pooling, nonlinearity=nonlinearity
+        )
+        width = rnn.summary_width(DEEP_HIDDEN, pooling, bidirectional)
+        assert state.pooled.shape == (len(LENGTHS), width)
+        pooled = state.pooled[np.argsort(batch.order)]
+        for j in range(len(LENGTHS)):
+            seq = sequence(values, offsets, j)
+            expected = reference_deep_summary(params, seq, pooling, nonlinearity)
+            np.testing.assert_allclose(pooled[j], expected, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                logits[j],
+                expected @ params["W_hy"] + params["b_y"],
+                rtol=1e-12,
+                atol=1e-14,
+            )
+
+
+def test_relu_networks_differ_from_tanh_ones():
+    """The nonlinearity reaches every layer and direction: ReLU states are never
+    negative, and some are exactly zero."""
+    values, offsets, params, *_ = deep_problem((2, True, "relu"), "numeric-max-dropout")
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+    relu = forward(params, batch, pooling="max", nonlinearity="relu")
+    tanh = forward(params, batch, pooling="max", nonlinearity="tanh")
+    assert not np.allclose(relu[0], tanh[0])
+    for layer in relu[1].layers:
+        for h in layer.hidden:
+            assert h.min() == 0.0 and h.max() > 0.5
+
+
+@pytest.mark.parametrize(
+    "setup", ["tokens-last+mean+max-dropout", "numeric-max-dropout"]
+)
+@pytest.mark.parametrize("arch", ARCHS, ids=arch_id)
+def test_deep_backward_is_linear_and_spares_a_copied_state(arch, setup):
+    values, offsets, params, _, _, opts = deep_problem(arch, setup)
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+    for layer_dropout in (0.0, opts["layer_dropout"]):
+        fwd = {**forward_options(opts), "layer_dropout": layer_dropout}
+        _, state = forward(params, batch, rng=np.random.default_rng(1), **fwd)
+        before = [[h.copy() for h in layer.hidden] for layer in state.layers]
+        rng = np.random.default_rng(2)
+        d1 = rng.normal(size=(len(LENGTHS), N_CLASSES))
+        d2 = rng.normal(size=(len(LENGTHS), N_CLASSES))
+        g1 = backward(params, batch, state.copy(), d1)
+        g1_again = backward(params, batch, state.copy(), d1)
+        g2 = backward(params, batch, state.copy(), d2)
+        g12 = backward(params, batch, state.copy(), 2.0 * d1 - d2)
+        for layer, hidden in zip(state.layers, before, strict=True):
+            for h, h_before in zip(layer.hidden, hidden, strict=True):
+                np.testing.assert_array_equal(h, h_before)
+        assert set(g1) == set(params)
+        for name in params:
+            np.testing.assert_array_equal(g1_again[name], g1[name])
+            np.testing.assert_allclose(
+                g12[name], 2.0 * g1[name] - g2[name], rtol=1e-10, atol=1e-13
+            )
+            assert np.max(np.abs(g1[name])) > 1e-4, name
+
+
+@pytest.mark.parametrize("arch", ARCHS, ids=arch_id)
+def test_deep_gradient_of_large_batch_code_paths(arch, monkeypatch):
+    """Block-by-block derivatives and token gradients summed by id (the reverse
+    direction's ids included): the same gradients, to rounding."""
+
+    def grads(params, batch, y, sw, opts):
+        rng = np.random.default_rng(DROPOUT_SEED)
+        return loss_and_gradients(params, batch, y, sw, ALPHA, rng=rng, **opts)[1]
+
+    for setup in ("tokens-last+mean+max-dropout", "embedding-mean+max-squared-error"):
+        values, offsets, params, y, sw, opts = deep_problem(arch, setup)
+        batch = pack(values, offsets, np.arange(len(LENGTHS)))
+        small = grads(params, batch, y, sw, opts)
+        with monkeypatch.context() as patch:
+            patch.setattr(rnn, "_SMALL_STATES", 0)
+            patch.setattr(rnn, "_SMALL_ONE_HOT", 0)
+            large = grads(params, batch, y, sw, opts)
+        assert set(large) == set(params)
+        for name in params:
+            np.testing.assert_allclose(
+                large[name], small[name], rtol=1e-12, atol=1e-15, err_msg=name
+            )
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "tokens-last+mean+max-dropout",
+        "embedding-mean+max-squared-error",
+        "numeric-max-dropout",
+    ],
+)
+@pytest.mark.parametrize("arch", ARCHS, ids=arch_id)
+def test_deep_prediction_paths_equal_forward(arch, setup, monkeypatch):
+    """predict_logits and predict_pooled give forward()'s outputs whatever the
+    route: chunks of any size, the bounded-memory scan of a one-layer network,
+    and a stacked network's chunks cut by their number of steps."""
+    values, offsets, params, _, _, opts = deep_problem(arch, setup)
+    options = {"pooling": opts["pooling"], "nonlinearity": opts["nonlinearity"]}
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+    expected, state = forward(params, batch, **options)
+    pooled_forward = state.pooled[np.argsort(batch.order)]
+
+    # Spies: the chunks packed, and the steps of those that kept all their states.
+    real_pack, real_forward, chunks, kept_states = rnn.pack, rnn.forward, [], []
+
+    def spy_pack(values, offsets, indices):
+        chunks.append(np.diff(offsets)[indices])
+        return real_pack(values, offsets, indices)
+
+    def spy_forward(params, batch, **kwargs):
+        kept_states.append(len(batch.inputs))
+        return real_forward(params, batch, **kwargs)
+
+    monkeypatch.setattr(rnn, "pack", spy_pack)
+    monkeypatch.setattr(rnn, "forward", spy_forward)
+    states, steps = rnn._SMALL_STATES, rnn._STACKED_CHUNK_STEPS
+    # (_SMALL_STATES, _STACKED_CHUNK_STEPS, chunk size): each chunk size with all
+    # states kept or none (one layer), and chunks cut by their steps (stacked).
+    routes = [(s, steps, size) for s in (states, 0) for size in (1, 3, 1024)]
+    routes += [(states, m, size) for m in (1, 4) for size in (3, 1024)]
+    for small_states, max_steps, chunk_size in routes:
+        monkeypatch.setattr(rnn, "_SMALL_STATES", small_states)
+        monkeypatch.setattr(rnn, "_STACKED_CHUNK_STEPS", max_steps)
+        chunks.clear()
+        kept_states.clear()
+        got = predict_logits(params, values, offsets, chunk_size, **options)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+        kept_all = arch[0] > 1 or small_states > 0
+        assert sum(kept_states) == (sum(LENGTHS) if kept_all else 0)
+        if arch[0] > 1:
+            # Every chunk within the step budget, or a single sequence.
+            assert all(c.sum() <= max_steps or len(c) == 1 for c in chunks)
+            assert len(chunks) > 1 or max_steps > sum(LENGTHS)
+        pooled = predict_pooled(params, values, offsets, chunk_size, **options)
+        np.testing.assert_allclose(pooled, pooled_forward, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "arch", [a for a in ARCHS if a[0] > 1 and not a[1]], ids=arch_id
+)
+def test_deep_prefix_logits_are_the_logits_of_each_prefix(arch, monkeypatch):
+    layers, _, nonlinearity = arch
+    values, offsets = make_ragged(np.random.default_rng(0), LENGTHS, "tokens")
+    monkeypatch.setattr(rnn, "_STACKED_CHUNK_STEPS", 4)
+    for pooling in ("last", "mean", "max", "last+mean+max"):
+        params = make_params(
+            np.random.default_rng(1),
+            "tokens",
+            hidden=DEEP_HIDDEN,
+            num_layers=layers,
+            pooling=pooling,
+        )
+        options = {"pooling": pooling, "nonlinearity": nonlinearity}
+        full = predict_logits(params, values, offsets, **options)
+        prefixes = predict_prefix_logits(params, values, offsets, 3, **options)
+        assert [len(p) for p in prefixes] == list(LENGTHS)
+        for j, steps in enumerate(prefixes):
+            seq = sequence(values, offsets, j)
+            for t in range(len(seq)):
+                summary = reference_deep_summary(
+                    params, seq[: t + 1], pooling, nonlinearity
+                )
+                np.testing.assert_allclose(
+                    steps[t],
+                    summary @ params["W_hy"] + params["b_y"],
+                    rtol=1e-12,
+                    atol=1e-14,
+                )
+            if len(seq):
+                np.testing.assert_allclose(steps[-1], full[j], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_prefix_logits_refuse_a_bidirectional_network(num_layers):
+    values, offsets = make_ragged(np.random.default_rng(0), LENGTHS, "tokens")
+    params = make_params(
+        np.random.default_rng(1),
+        "tokens",
+        hidden=DEEP_HIDDEN,
+        num_layers=num_layers,
+        bidirectional=True,
+    )
+    with pytest.raises(ValueError, match="bidirectional"):
+        predict_prefix_logits(params, values, offsets)
+
+
+@pytest.mark.parametrize(
+    "indices",
+    [np.arange(len(LENGTHS)), np.array([3, 1, 5, 3, 6, 2]), np.array([4]), [1, 1]],
+    ids=["all", "subset-with-repeats", "one", "only-empty"],
+)
+def test_reverse_rows_read_each_sequence_backwards(indices):
+    offsets = np.concatenate([[0], np.cumsum(LENGTHS)])
+    values = np.arange(offsets[-1])  # every step names its own position
+    batch = pack(values, offsets, indices)
+    rows = batch.reverse_rows
+    identity = np.arange(len(batch.inputs))
+    np.testing.assert_array_equal(np.sort(rows), identity)
+    np.testing.assert_array_equal(rows[rows], identity)
+    backwards = batch.inputs[rows]
+    for i, (j, length) in enumerate(zip(batch.order, batch.lengths, strict=True)):
+        start = offsets[np.asarray(indices)[j]]
+        for t in range(length):
+            row = batch.step_offsets[t] + i
+            assert backwards[row] == values[start + length - 1 - t]
+
+
+@pytest.mark.parametrize("make_rng", [np.random.RandomState, np.random.default_rng])
+@pytest.mark.parametrize("case", ["tokens", "embedding", "numeric"])
+def test_default_init_draws_exactly_the_classic_arrays(make_rng, case):
+    """A one-layer forward network with "last" pooling draws W_xh, W_hh, W_hy (and
+    W_emb) in that order, with the classic bounds, and nothing else."""
+    n_in, hidden, n_out = 6, 4, 3
+    token_input = case != "numeric"
+    embed = EMBED if case == "embedding" else None
+    rng = make_rng(5)
+    params = init_params(
+        rng, n_in, hidden, n_out, token_input=token_input, embedding_size=embed
+    )
+    explicit = init_params(
+        make_rng(5),
+        n_in,
+        hidden,
+        n_out,
+        token_input=token_input,
+        embedding_size=embed,
+        num_layers=1,
+        bidirectional=False,
+        pooling="last",
+    )
+    draw = make_rng(5)
+    rows = embed or n_in
+    fan_in = embed or (1 if token_input else n_in)
+    b_xh, b_hh = np.sqrt(6 / (fan_in + hidden)), 1 / np.sqrt(hidden)
+    b_hy = np.sqrt(6 / (hidden + n_out))
+    expected = {
+        "W_xh": draw.uniform(-b_xh, b_xh, (rows, hidden)),
+        "W_hh": draw.uniform(-b_hh, b_hh, (hidden, hidden)),
+        "b_h": np.zeros(hidden),
+        "W_hy": draw.uniform(-b_hy, b_hy, (hidden, n_out)),
+        "b_y": np.zeros(n_out),
+    }
+    if embed:
+        b_emb = np.sqrt(6 / (1 + embed))
+        expected["W_emb"] = draw.uniform(-b_emb, b_emb, (n_in, embed))
+    assert list(params) == list(expected)
+    assert list(explicit) == list(expected)
+    for name, value in expected.items():
+        np.testing.assert_array_equal(params[name], value, err_msg=name)
+        np.testing.assert_array_equal(explicit[name], value, err_msg=name)
+    # No draw more than these.
+    assert rng.uniform() == draw.uniform()
+
+
+def test_stacked_bidirectional_init_shapes_and_first_draws():
+    n_in, hidden, n_out = 6, 4, 3
+    params = init_params(
+        np.random.RandomState(5),
+        n_in,
+        hidden,
+        n_out,
+        token_input=False,
+        num_layers=3,
+        bidirectional=True,
+        pooling="last+max",
+    )
+    shapes = {"W_hy": (hidden * 2 * 2, n_out), "b_y": (n_out,)}
+    for layer in range(3):
+        for suffix in ("", "_r"):
+            tag = (f"_l{layer}" if layer else "") + suffix
+            shapes["W_xh" + tag] = (2 * hidden if layer else n_in, hidden)
+            shapes["W_hh" + tag] = (hidden, hidden)
+            shapes["b_h" + tag] = (hidden,)
+    assert {name: value.shape for name, value in params.items()} == shapes
+    for name, value in params.items():
+        if name.startswith("b_"):
+            np.testing.assert_array_equal(value, 0.0)
+    # Every recurrent matrix is a draw of its own.
+    recurrent = [params[n] for n in params if n.startswith("W_hh")]
+    assert len({v.tobytes() for v in recurrent}) == len(recurrent) == 6
+
+    # Layer 0 and the output layer come first, as a one-layer network draws them.
+    classic = init_params(
+        np.random.RandomState(5), n_in, hidden, n_out, token_input=False
+    )
+    stacked = init_params(
+        np.random.RandomState(5), n_in, hidden, n_out, token_input=False, num_layers=2
+    )
+    for name in PARAM_NAMES:
+        np.testing.assert_array_equal(stacked[name], classic[name], err_msg=name)
+    assert stacked["W_xh_l1"].shape == (hidden, hidden)
+
+
+# --------------------------------------------- stacked and bidirectional: PyTorch
+# (num_layers, bidirectional, nonlinearity) compared with torch.nn.RNN.
+TORCH_ARCHS = [
+    (2, False, "tanh"),
+    (1, True, "tanh"),
+    (1, False, "relu"),
+    (2, True, "relu"),
+    (3, True, "relu"),
+]
+
+
+def _torch_deep_loss_and_grads(torch, params, values, offsets, y, sw, options):
+    """The same network from torch.nn.RNN over a PackedSequence of the non-empty
+    sequences: "last" from h_n (per direction), mean and max from the padded
+    output under the length mask; an empty sequence's summary is zero."""
+    f64 = torch.float64
+    pooling, nonlinearity = options["pooling"], options["nonlinearity"]
+    hidden, layers = params["W_hh"].shape[0], rnn.n_layers(params)
+    bidirectional = "W_hh_r" in params
+    n_dirs = 2 if bidirectional else 1
+    module = torch.nn.RNN(
+        params["W_xh"].shape[0],
+        hidden,
+        num_layers=layers,
+        nonlinearity=nonlinearity,
+        bidirectional=bidirectional,
+        dtype=f64,
+    )
+    # Our name -> torch's suffix.
+    cells = {
+        (f"_l{layer}" if layer else "") + ("_r" if reverse else ""): (
+            f"_l{layer}" + ("_reverse" if reverse else "")
+        )
+        for layer in range(layers)
+        for reverse in (False, True)[:n_dirs]
+    }
+    with torch.no_grad():
+        for ours, theirs in cells.items():
+            weight_ih = getattr(module, "weight_ih" + theirs)
+            weight_ih.copy_(torch.from_numpy(params["W_xh" + ours].T))
+            weight_hh = getattr(module, "weight_hh" + theirs)
+            weight_hh.copy_(torch.from_numpy(params["W_hh" + ours].T))
+            getattr(module, "bias_ih" + theirs).copy_(
+                torch.from_numpy(params["b_h" + ours])
+            )
+            getattr(module, "bias_hh" + theirs).zero_()
+    W_hy = torch.tensor(params["W_hy"], requires_grad=True)
+    b_y = torch.tensor(params["b_y"], requires_grad=True)
+    W_emb = None
+    if "W_emb" in params:
+        W_emb = torch.tensor(params["W_emb"], requires_grad=True)
+
+    lengths = np.diff(offsets)
+    nonempty = np.flatnonzero(lengths)
+    inputs = []
+    for j in nonempty:
+        seq = torch.from_numpy(np.asarray(sequence(values, offsets, j)))
+        if W_emb is not None:
+            inputs.append(W_emb[seq])
+        elif values.ndim == 1:
+            inputs.append(torch.nn.functional.one_hot(seq, N_VOCAB).to(f64))
+        else:
+            inputs.append(seq)
+    packed = torch.nn.utils.rnn.pack_sequence(inputs, enforce_sorted=False)
+    output, h_n = module(packed)
+    padded, lens = torch.nn.utils.rnn.pad_packed_sequence(output, batch_first=True)
+    np.testing.assert_array_equal(lens.numpy(), lengths[nonempty])
+    final = h_n.view(layers, n_dirs, len(nonempty), hidden)[-1]
+    mask = (torch.arange(padded.shape[1])[None, :] < lens[:, None])[..., None]
+    parts = []
+    for d in range(n_dirs):
+        states = padded[..., d * hidden : (d + 1) * hidden]
+        for kind in pooling.split("+"):
+            if kind == "last":
+                parts.append(final[d])
+            elif kind == "mean":
+                parts.append((states * mask).sum(dim=1) / lens[:, None].to(f64))
+            else:
+                parts.append(states.masked_fill(~mask, -torch.inf).amax(dim=1))
+    summary = torch.zeros(len(lengths), W_hy.shape[0], dtype=f64).index_copy(
+        0, torch.from_numpy(nonempty), torch.cat(parts, dim=1)
+    )
+    logits = summary @ W_hy + b_y
+
+    w = torch.from_numpy(sw)
+    ce = torch.nn.functional.cross_entropy(
+        logits, torch.from_numpy(y), reduction="none"
+    )
+    weights = [W_hy] + [p for n, p in module.named_parameters() if n[0] == "w"]
+    if W_emb is not None:
+        weights.append(W_emb)
+    penalty = sum((p**2).sum() for p in weights)
+    loss = ((w * ce).sum() + 0.5 * ALPHA * penalty) / w.sum()
+    loss.backward()
+
+    grads = {"W_hy": W_hy.grad, "b_y": b_y.grad}
+    if W_emb is not None:
+        grads["W_emb"] = W_emb.grad
+    for ours, theirs in cells.items():
+        bias_ih, bias_hh = (getattr(module, b + theirs) for b in ("bias_ih", "bias_hh"))
+        # b_ih and b_hh enter identically, so either gradient is ours for b_h.
+        torch.testing.assert_close(bias_hh.grad, bias_ih.grad)
+        grads["W_xh" + ours] = getattr(module, "weight_ih" + theirs).grad.T
+        grads["W_hh" + ours] = getattr(module, "weight_hh" + theirs).grad.T
+        grads["b_h" + ours] = bias_ih.grad
+    return (
+        loss.item(),
+        logits.detach().numpy(),
+        {name: grad.numpy() for name, grad in grads.items()},
+    )
+
+
+@pytest.mark.parametrize("pooling", ["last", "last+mean+max"])
+@pytest.mark.parametrize("input_kind", ["tokens", "embedding", "numeric"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS, ids=arch_id)
+def test_deep_networks_match_torch_rnn(arch, input_kind, pooling):
+    torch = pytest.importorskip("torch")
+    layers, bidirectional, nonlinearity = arch
+    kind = "numeric" if input_kind == "numeric" else "tokens"
+    init_kw = {"embedding_size": EMBED} if input_kind == "embedding" else {}
+    rng = np.random.default_rng(0)
+    values, offsets = make_ragged(rng, LENGTHS, kind)
+    params = make_params(
+        rng,
+        kind,
+        hidden=DEEP_HIDDEN,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        pooling=pooling,
+        **init_kw,
+    )
+    y = rng.integers(0, N_CLASSES, size=len(LENGTHS))
+    sw = rng.uniform(0.2, 3.0, size=len(LENGTHS))
+    options = {"pooling": pooling, "nonlinearity": nonlinearity}
+    batch = pack(values, offsets, np.arange(len(LENGTHS)))
+    logits, _ = forward(params, batch, **options)
+    loss, grads, _ = loss_and_gradients(params, batch, y, sw, ALPHA, **options)
+
+    t_loss, t_logits, t_grads = _torch_deep_loss_and_grads(
+        torch, params, values, offsets, y, sw, options
+    )
+    assert set(t_grads) == set(grads) == set(params)
+    np.testing.assert_allclose(logits, t_logits, rtol=1e-10, atol=1e-13)
+    assert loss == pytest.approx(t_loss, rel=1e-10)
+    for name in params:
+        assert np.max(np.abs(t_grads[name])) > 1e-4, name
+        np.testing.assert_allclose(
+            grads[name], t_grads[name], rtol=1e-10, atol=1e-13, err_msg=name
         )
