@@ -29,7 +29,9 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
     Raw text (a 1-D list, array or pandas Series of str) is tokenized by ``tokenizer``
     and each token selects a row of ``W_xh``. Numeric input is read as sequences: a 2-D
     array of shape (n_samples, n_timesteps) holds univariate sequences, a 3-D array of
-    shape (n_samples, n_timesteps, n_features) multivariate ones.
+    shape (n_samples, n_timesteps, n_features) multivariate ones; sequences of
+    different lengths are padded at the end with NaN, or passed as a list of
+    arrays of shape (n_timesteps_i,) or (n_timesteps_i, n_features).
 
     Parameters
     ----------
@@ -100,10 +102,11 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
 
         Parameters
         ----------
-        X : list of str, or array-like of shape (n_samples, n_timesteps) or \
-(n_samples, n_timesteps, n_features)
-            A batch of documents or numeric sequences, of the kind (and for numbers
-            the length) of the first call.
+        X : list of str, array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            A batch of documents or numeric sequences, of the kind of the first
+            call (numbers: of its features per step, and an array of the width
+            that call's array had; a list of arrays may have any lengths).
         y : array-like of shape (n_samples,)
             Class labels, all in ``classes``.
         classes : array-like of shape (n_classes,), default=None

@@ -25,7 +25,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
 
     Inputs are those of the classifier: raw text (a 1-D list, array or pandas
     Series of str), or numeric sequences, 2-D (n_samples, n_timesteps) or 3-D
-    (n_samples, n_timesteps, n_features).
+    (n_samples, n_timesteps, n_features), padded at the end with NaN where
+    they are shorter, or a list of arrays of any lengths.
 
     Parameters
     ----------
@@ -100,7 +101,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
         Parameters
         ----------
         X : list of str, or array-like of numeric sequences
-            A batch of the kind (and for numbers the length) of the first call.
+            A batch of the kind of the first call (numbers: of its features per
+            step, and an array of the width that call's array had).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values, as many per sample as in the first call.
         sample_weight : array-like of shape (n_samples,), default=None

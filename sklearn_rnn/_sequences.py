@@ -3,14 +3,15 @@
 A set of variable-length sequences is stored as ``values`` (every step of every
 sequence, end to end) and ``offsets`` (sequence ``j`` is
 ``values[offsets[j]:offsets[j + 1]]``): token ids for text, feature vectors for
-numeric input. Nothing is ever padded.
+numeric input. Nothing is ever padded: the NaN padding of numeric input is left
+out when it is stored.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import to_model_dtype
+from ._validation import NumericSequences, padded_sequences
 
 
 class Ragged(NamedTuple):
@@ -32,22 +33,22 @@ class Ragged(NamedTuple):
 
     @classmethod
     def from_numeric(cls, X, dtype, start=0):
-        """Ragged storage of a validated (n, T) or (n, T, F) array, as ``dtype``.
+        """Ragged storage of numeric sequences, as ``dtype``, without padding.
 
-        Converted here, a chunk at a time for prediction, so that the whole input
-        is never copied; a value the conversion makes infinite is refused, named
-        by its position in the caller's input (``X[0]`` being its sample
-        ``start``; see :func:`~sklearn_rnn._validation.to_model_dtype`).
+        ``X`` is :class:`~sklearn_rnn._validation.NumericSequences` (checked
+        input), or an (n, T) or (n, T, F) array, read as ``fit`` reads one: a
+        sequence ends where its trailing NaN padding begins. Converted here, a
+        chunk at a time for prediction, so that the whole input is never
+        copied; a value the conversion makes infinite is refused, named by its
+        position in the caller's input (``X[0]`` being its sample ``start``).
         """
-        n, n_steps = X.shape[:2]
-        n_features = X.shape[2] if X.ndim == 3 else 1
-        values = to_model_dtype(X, dtype, start).reshape(n * n_steps, n_features)
-        offsets = np.arange(n + 1, dtype=np.intp) * n_steps
-        return cls(values, offsets)
+        if not isinstance(X, NumericSequences):
+            X = padded_sequences(X)
+        return cls(*X.steps(dtype, start))
 
 
 def take(data, indices):
-    """Select samples of a document list or an array."""
+    """Select samples of a document list, an array or NumericSequences."""
     if isinstance(data, list):
         return [data[i] for i in indices]
     return data[indices]

@@ -232,10 +232,15 @@ def as_documents(X, expect=None, any_items=False):
             arr = X
     elif isinstance(X, (list, tuple)) or hasattr(X, "__array__"):
         if isinstance(X, (list, tuple)):
+            if X and _is_numeric_array(X[0]):
+                return None  # numeric sequences: arrays (or Series) of numbers
             # Before NumPy sees them: equal-length token lists would become a 2-D
             # str array, and unequal ones an "inhomogeneous shape" error.
             _refuse_token_lists(X)
-        arr = np.asarray(X, dtype=object)
+        try:
+            arr = np.asarray(X, dtype=object)
+        except ValueError:
+            return None  # nested sequences of no one shape: not documents
     elif expect == "numeric":
         if X is None or isinstance(X, Set | Mapping):
             what = "None" if X is None else f"a {type(X).__name__}"
@@ -337,26 +342,27 @@ def _numeric_array(X, convert):
         message = str(exc)
         if "inhomogeneous" in message:
             raise ValueError(
-                f"X holds numeric sequences of different lengths ({describe(X)}): "
-                "numeric input is one array, every sequence with the same number "
-                "of time steps. Pad the shorter sequences (with a value the data "
-                "never takes, or by repeating their last step), or cut them all to "
-                "the shortest one's length."
+                f"X is neither one array of numbers nor a list of sequences "
+                f"({describe(X)}): its items are not all sequences, or not all of "
+                "the same depth. Pass sequences of different lengths as a list of "
+                "arrays of shape (n_timesteps,) or (n_timesteps, n_features), or "
+                "as one array padded at the end with NaN."
             ) from exc
         if "bytes/strings" not in message and "convert string" not in message:
             raise
         raise _strings_in_numeric_error(X) from exc
 
 
-def to_model_dtype(X, dtype, start=0):
+def to_model_dtype(X, dtype, start=0, where=None):
     """A validated numeric array (any shape) as C-ordered ``dtype``, unchanged
     when it is that already.
 
     A finite value can still be out of the range of the model's dtype (1e39 is
     float64, not float32): the cast would make it infinite, and the network's
     outputs NaN. Such a value is refused, named by its position in the caller's
-    input, whose first sample is ``X[0]`` shifted by ``start`` (``X`` may be a
-    chunk of it).
+    input: ``where(index)`` names ``X[index]``; by default it is
+    ``X[i, ...]`` with ``i`` shifted by ``start`` (``X`` may be a chunk of the
+    input, whose first sample is the input's ``start``).
     """
     dtype = np.dtype(dtype)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -369,15 +375,18 @@ def to_model_dtype(X, dtype, start=0):
         return values  # only the sum overflowed
     index = np.unravel_index(int(np.flatnonzero(bad)[0]), values.shape)
     value = X[index]
-    position = ", ".join(str(int(i)) for i in (index[0] + start, *index[1:]))
+    if where is None:
+        position = "X[" + ", ".join(map(str, (index[0] + start, *index[1:]))) + "]"
+    else:
+        position = where(index)
     if not np.isfinite(value):
         raise ValueError(
-            f"X[{position}] is {value}; numeric sequences must be finite. Remove "
+            f"{position} is {value}; numeric sequences must be finite. Remove "
             "or impute missing and infinite values first."
         )
     fix = ' or fit the model with dtype="float64"' if dtype == np.float32 else ""
     raise ValueError(
-        f"X[{position}] = {_scientific(value)} is out of the range of "
+        f"{position} = {_scientific(value)} is out of the range of "
         f"{dtype.name} (the model's dtype, whose largest magnitude is "
         f"{np.finfo(dtype).max:.4g}): it would become infinite. Scale the inputs "
         f"down (e.g. standardise them){fix}."
@@ -389,22 +398,326 @@ def _scientific(value):
     return np.format_float_scientific(value, precision=6, trim="-")
 
 
-def check_in_range(X, dtype, chunk=1024):
-    """Refuse values of X out of the range of ``dtype``, with no copy of X.
+# Samples the checks read at a time where they need memory in proportion: the
+# whole input is never copied to find its padding or its values out of range.
+_CHUNK = 1024
 
-    Only a float wider than ``dtype`` can be out of its range; its extremes tell
-    at the price of two passes over X, and then the chunks of X are converted,
-    one at a time, until the first value out of range is found and named.
+
+class NumericSequences:
+    """Checked numeric sequences, still in the caller's dtype: numeric input as
+    the model reads it, before it is converted (a chunk at a time in prediction).
+
+    ``data`` is a padded ``(n, T, F)`` array, whose sequence ``i`` is
+    ``data[i, :lengths[i]]``, or a list of ``(T_i, F)`` arrays cut the same way:
+    the steps past a sequence's length are its NaN padding, never read. Selecting
+    samples (``sequences[a:b]``, ``sequences[indices]``) gives sequences of the
+    same kind (a view of an array for a slice). ``univariate``: the caller's
+    steps are numbers (a 2-D array, or 1-D arrays), named in messages without a
+    feature.
     """
-    dtype = np.dtype(dtype)
-    if X.dtype.kind != "f" or X.dtype.itemsize <= dtype.itemsize or not X.size:
-        return
-    with np.errstate(over="ignore"):
-        extremes = np.array([X.min(), X.max()]).astype(dtype)
-    if np.isfinite(extremes).all():
-        return
-    for start in range(0, len(X), chunk):
-        to_model_dtype(X[start : start + chunk], dtype, start)
+
+    __slots__ = ("data", "lengths", "n_step_features", "univariate")
+
+    def __init__(self, data, lengths, n_step_features, univariate):
+        self.data = data
+        self.lengths = lengths
+        self.n_step_features = n_step_features
+        self.univariate = univariate
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def __getitem__(self, index):
+        if not isinstance(self.data, list) or isinstance(index, slice):
+            data = self.data[index]
+        else:
+            data = [self.data[i] for i in index]
+        return NumericSequences(
+            data, self.lengths[index], self.n_step_features, self.univariate
+        )
+
+    def name(self, sample, step, feature):
+        """How a message names a value of the caller's input."""
+        inside = f"{step}" if self.univariate else f"{step}, {feature}"
+        if isinstance(self.data, list):
+            return f"X[{sample}][{inside}]"
+        return f"X[{sample}, {inside}]"
+
+    def steps(self, dtype, start=0):
+        """Every step of every sequence, end to end, as ``dtype``: the
+        ``(values, offsets)`` of ragged storage, without the padding.
+
+        A value that ``dtype`` cannot hold is refused, named by its position in
+        the caller's input, whose first sample is this one's ``start``.
+        """
+        n_features = self.n_step_features
+        offsets = np.zeros(len(self) + 1, dtype=np.intp)
+        np.cumsum(self.lengths, out=offsets[1:])
+        if isinstance(self.data, list):
+            pieces = [a[:k] for a, k in zip(self.data, self.lengths, strict=True)]
+            values = np.concatenate(pieces) if pieces else np.empty((0, n_features))
+        else:
+            n, n_steps = self.data.shape[:2]
+            values = self.data.reshape(n * n_steps, n_features)
+            if offsets[-1] < len(values):  # padded: keep the steps of sequences
+                sequence = np.repeat(np.arange(n), self.lengths)
+                step = np.arange(offsets[-1]) - offsets[sequence]
+                values = np.take(values, sequence * n_steps + step, axis=0)
+
+        def where(index):
+            row, feature = index
+            sample = int(np.searchsorted(offsets, row, side="right")) - 1
+            return self.name(start + sample, row - offsets[sample], feature)
+
+        return to_model_dtype(values, dtype, where=where), offsets
+
+    def check_range(self, dtype):
+        """Refuse values out of the range of ``dtype``, with no copy of the input.
+
+        Only a float wider than ``dtype`` can be out of its range. For an array,
+        its extremes tell at the price of two passes; otherwise the sequences
+        are converted a chunk at a time until the first value out of range is
+        found and named.
+        """
+        dtype = np.dtype(dtype)
+        arrays = self.data if isinstance(self.data, list) else [self.data]
+        if not any(
+            a.dtype.kind == "f" and a.dtype.itemsize > dtype.itemsize for a in arrays
+        ):
+            return
+        if not isinstance(self.data, list):
+            if not self.data.size:
+                return
+            # fmin and fmax pass over the NaN of padding.
+            extremes = np.array(
+                [
+                    np.fmin.reduce(self.data, axis=None),
+                    np.fmax.reduce(self.data, axis=None),
+                ]
+            )
+            with np.errstate(over="ignore"):
+                if not np.isinf(extremes.astype(dtype)).any():
+                    return
+        for start in range(0, len(self), _CHUNK):
+            self[start : start + _CHUNK].steps(dtype, start)
+
+
+def _lengths_without_padding(values, offsets, name, start):
+    """The length of each sequence of ``(values, offsets)`` (ragged storage, one
+    row a step) without its trailing padding. The first sequence is the caller's
+    sample ``start``; ``name(sample, t, f)`` names a value in messages.
+
+    A step is padding when all its features are NaN and so are those of every
+    later step of its sequence. Any other NaN, and infinity anywhere, is refused
+    with its position.
+    """
+    lengths = np.diff(offsets)
+    if values.dtype.kind != "f":
+        return lengths
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(values.sum()):
+            return lengths
+    sequence = np.repeat(np.arange(len(lengths)), lengths)
+    step = np.arange(len(values)) - offsets[sequence]
+    infinite = np.isinf(values)
+    if infinite.any():
+        row, feature = np.argwhere(infinite)[0]
+        where = name(start + sequence[row], step[row], feature)
+        raise ValueError(
+            f"{where} is {values[row, feature]}; "
+            "numeric sequences must be finite (only NaN pads). Remove or replace "
+            "infinite values first."
+        )
+    nan = np.isnan(values)
+    blank = nan.all(axis=1)
+    # A sequence ends one step after its last step that holds a number.
+    ends = np.zeros(len(lengths), dtype=np.intp)
+    np.maximum.at(ends, sequence[~blank], step[~blank] + 1)
+    misplaced = nan.any(axis=1) & (step < ends[sequence])
+    if not misplaced.any():
+        return ends
+    row = int(np.argmax(misplaced))
+    end = ends[sequence[row]]
+    i, t, f = start + int(sequence[row]), int(step[row]), int(np.argmax(nan[row]))
+    where = name(i, t, f)
+    fix = (
+        "Impute missing values first (e.g. carry the last value forward), or pad "
+        "only at the end"
+    )
+    if blank[row]:
+        raise ValueError(
+            f"{where} is NaN (sample {i}, time step {t}), but sample {i} has "
+            f"numbers after it, up to time step {end - 1}: NaN is read only as "
+            f"padding, whole steps of NaN at the end of a sequence. {fix}."
+        )
+    raise ValueError(
+        f"{where} is NaN (sample {i}, time step {t}, feature {f}), but other "
+        "features of that step are not: a step is padding only when all its "
+        f"features are NaN, at the end of a sequence. {fix}, with whole steps of "
+        "NaN."
+    )
+
+
+def padded_sequences(X):
+    """A validated ``(n, T)`` or ``(n, T, F)`` array as :class:`NumericSequences`,
+    each sequence ending where its trailing NaN padding begins.
+
+    The padding is looked for a chunk of samples at a time, and only when X
+    holds NaN at all.
+    """
+    X3 = as_3d(X)
+    n, n_steps, n_features = X3.shape
+    sequences = NumericSequences(
+        X3, np.full(n, n_steps, dtype=np.intp), n_features, X.ndim == 2
+    )
+    if X3.dtype.kind != "f" or not X3.size or not np.isnan(np.min(X3)):
+        return sequences
+    offsets = np.arange(_CHUNK + 1, dtype=np.intp) * n_steps
+    for start in range(0, n, _CHUNK):
+        part = X3[start : start + _CHUNK]
+        sequences.lengths[start : start + len(part)] = _lengths_without_padding(
+            part.reshape(-1, n_features),
+            offsets[: len(part) + 1],
+            sequences.name,
+            start,
+        )
+    return sequences
+
+
+def _is_sequence(item):
+    return isinstance(item, (list, tuple)) or getattr(item, "ndim", 0) >= 1
+
+
+def _is_numeric_array(item):
+    dtype = getattr(item, "dtype", None)
+    return isinstance(dtype, np.dtype) and dtype.kind in "biuf"
+
+
+def _shape(item):
+    try:
+        return np.shape(item)
+    except ValueError:  # a ragged nested list: no shape
+        return None
+
+
+def sequence_items(X, any_length):
+    """X's items when X is a list of numeric sequences, else None.
+
+    A list or tuple whose every item is a sequence (an array, a Series, a list),
+    or a 1-D object array or Series of them. With ``any_length`` False (a first
+    fit), a list or tuple whose sequences all have the same shape is left to be
+    read as one array, as scikit-learn reads a nested list: it then fixes
+    ``n_features_in_``.
+    """
+    if isinstance(X, (list, tuple)):
+        items = X
+    elif getattr(X, "dtype", None) == np.dtype(object) and np.ndim(X) == 1:
+        items = list(X)
+        any_length = True  # NumPy keeps such an array 1-D: never one table
+    else:
+        return None
+    if not items or not all(_is_sequence(item) for item in items):
+        return None
+    if not any_length:
+        shapes = {_shape(item) for item in items}
+        if len(shapes) == 1 and None not in shapes:
+            return None
+    return list(items)
+
+
+def _one_sequence(item, i):
+    """Item ``i`` of a list of sequences as a 1-D or 2-D numeric array."""
+    try:
+        a = np.asarray(item)
+    except ValueError:
+        raise ValueError(
+            f"X[{i}] is not a sequence of numbers: its steps have different "
+            "numbers of features. Each sequence of a list is an array of shape "
+            "(n_timesteps,) or (n_timesteps, n_features)."
+        ) from None
+    if a.dtype.kind in "OSU":
+        values = a.reshape(-1)
+        if a.dtype.kind != "O" or _any_str(values):
+            raise ValueError(
+                f"X[{i}] holds strings; numeric sequences hold numbers, and strings "
+                "are never converted to numbers (convert numbers written as text "
+                "yourself, e.g. with astype(float))."
+            )
+        try:
+            a = a.astype(np.float64)
+        except (TypeError, ValueError):
+            kinds = sorted({type(v).__name__ for v in values})
+            raise ValueError(
+                f"X[{i}] holds {', '.join(kinds)} values, not only numbers: each "
+                "sequence of a list is an array of numbers."
+            ) from None
+    if a.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: X[{i}] is complex.")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(
+            f"X[{i}] holds {a.dtype} values, not numbers: each sequence of a list "
+            "is an array of numbers."
+        )
+    if a.ndim not in (1, 2):
+        raise ValueError(
+            f"X[{i}] has shape {a.shape}: each sequence of a list is 1-D "
+            "(n_timesteps,) or 2-D (n_timesteps, n_features)."
+        )
+    return a
+
+
+def sequence_list(items, n_step_features=None):
+    """A list of sequences (arrays of shape ``(T_i,)`` or ``(T_i, F)``, of any
+    lengths) as :class:`NumericSequences`, each ending where its trailing NaN
+    padding begins, if it has any.
+
+    ``n_step_features``: the F the model was fitted on (None in a first fit: the
+    sequences agree on one). An empty 1-D item, ``[]``, is an empty sequence of
+    any F.
+    """
+    arrays, widths = [], {}
+    for i, item in enumerate(items):
+        a = _one_sequence(item, i)
+        if a.ndim == 2 or len(a):
+            widths.setdefault(a.shape[1] if a.ndim == 2 else 1, i)
+        arrays.append(a)
+    n_features = n_step_features or min(widths, key=widths.get, default=1)
+    for width, i in widths.items():
+        if width == n_features:
+            continue
+        if n_step_features is not None:
+            raise ValueError(
+                f"X[{i}] has {width} features per time step, but this model was "
+                f"fitted on {n_step_features}."
+            )
+        first = widths[n_features]
+        raise ValueError(
+            f"X[{i}] has {width} feature(s) per time step, but X[{first}] has "
+            f"{n_features}: every sequence of a list has the same number of "
+            "features per step."
+        )
+    if n_features < 1:
+        raise ValueError(
+            "Numeric sequences need at least 1 feature per step; got sequences "
+            "of shape (n_timesteps, 0)."
+        )
+    univariate = all(a.ndim == 1 for a in arrays)
+    arrays = [a.reshape(len(a), n_features) for a in arrays]
+    lengths = np.array([len(a) for a in arrays], dtype=np.intp)
+    sequences = NumericSequences(arrays, lengths, n_features, univariate)
+    if not any(a.dtype.kind == "f" for a in arrays):
+        return sequences  # no NaN: no padding
+    for start in range(0, len(arrays), _CHUNK):
+        part = sequences[start : start + _CHUNK]
+        offsets = np.zeros(len(part) + 1, dtype=np.intp)
+        np.cumsum(part.lengths, out=offsets[1:])
+        lengths[start : start + len(part)] = _lengths_without_padding(
+            np.concatenate(part.data),
+            offsets,
+            sequences.name,
+            start,
+        )
+    return sequences
 
 
 def reads_token_ids(tokenizer):
@@ -505,12 +818,13 @@ def check_fit_input(estimator, X, y, *, reset, check_targets, dtype=np.float64):
     """Validate X and y for training; return (mode, data, y, fitted).
 
     ``check_targets`` validates y (the estimator's rule for labels or values).
-    ``data`` is the list of documents (text) or a 3-D array of the model's
-    ``dtype`` (numeric); ``fitted`` holds what fitting records about the input
-    (``n_features_in_``, ``feature_names_in_``). With ``reset=False`` (warm start,
-    later ``partial_fit`` calls) X must be of the kind, and for numbers of the
-    shape, the model was fitted on. Sets nothing on the estimator. Iterators (X,
-    y) are read once.
+    ``data`` is the list of documents (text) or :class:`NumericSequences`
+    (numeric), whose values the model's ``dtype`` can hold; ``fitted`` holds
+    what fitting records about the input (``n_features_in_``,
+    ``feature_names_in_``). With ``reset=False`` (warm start, later
+    ``partial_fit`` calls) X must be of the kind, and for numbers of the
+    features per step (and an array of the width), the model was fitted on.
+    Sets nothing on the estimator. Iterators (X, y) are read once.
     """
     if y is None:
         raise ValueError(
@@ -546,9 +860,21 @@ def check_fit_input(estimator, X, y, *, reset, check_targets, dtype=np.float64):
         raise ValueError(
             "Found 0 samples: X is empty. Pass at least two documents or sequences."
         )
+    items = sequence_items(X, any_length=not reset)
+    if items is not None:
+        # Sequences of their own lengths: no width to record or check.
+        sequences = sequence_list(items, None if reset else estimator.n_step_features_)
+        y = check_targets(y)
+        check_consistent_length(sequences, y)
+        return _fit_sequences(sequences, y, {}, reset, dtype)
     if reset:
         names = _get_feature_names(X)
-        X = _numeric_array(X, lambda X: check_array(X, dtype="numeric", allow_nd=True))
+        X = _numeric_array(
+            X,
+            lambda X: check_array(
+                X, dtype="numeric", allow_nd=True, ensure_all_finite="allow-nan"
+            ),
+        )
         if looks_like_padded_ids(X):
             warn(
                 "X is a 2-D array of integers whose rows end in zeros, like the "
@@ -560,33 +886,60 @@ def check_fit_input(estimator, X, y, *, reset, check_targets, dtype=np.float64):
         if names is not None:
             fitted["feature_names_in_"] = names
     else:
-        X = _numeric_array(
-            X,
-            lambda X: validate_data(
-                estimator, X, reset=False, dtype="numeric", allow_nd=True
-            ),
-        )
+        X = _array_for_fitted(estimator, X)
         fitted = {}
     y = check_targets(y)
     check_consistent_length(X, y)
-    as_3d(X)  # the shape is checked before the values
-    X = as_3d(to_model_dtype(X, dtype))
-    if not reset and X.shape[2] != estimator.n_step_features_:
+    return _fit_sequences(padded_sequences(X), y, fitted, reset, dtype)
+
+
+def _array_for_fitted(estimator, X):
+    """A numeric array checked against the fitted ``estimator``: scikit-learn's
+    checks (its width too), then its features per step. Checked whole in its own
+    dtype, with no copy; NaN is left to the padding rule."""
+    X = _numeric_array(
+        X,
+        lambda X: validate_data(
+            estimator,
+            X,
+            reset=False,
+            dtype="numeric",
+            allow_nd=True,
+            ensure_all_finite="allow-nan",
+        ),
+    )
+    n_step_features = as_3d(X).shape[2]
+    if n_step_features != estimator.n_step_features_:
         raise ValueError(
-            f"X has {X.shape[2]} features per time step, but this model was "
+            f"X has {n_step_features} features per time step, but this model was "
             f"fitted on {estimator.n_step_features_}."
         )
-    return "numeric", X, y, fitted
+    return X
+
+
+def _fit_sequences(sequences, y, fitted, reset, dtype):
+    """check_fit_input's answer for numeric sequences: refused when a first fit
+    would have no step to learn from, or when a value does not fit ``dtype``."""
+    if reset and not sequences.lengths.any():
+        raise ValueError(
+            "Every sequence of X is empty (NaN only, or of length 0): there is "
+            "nothing to learn from. NaN is read as padding at the end of a "
+            "sequence; impute missing values instead of leaving them NaN."
+        )
+    sequences.check_range(dtype)
+    return "numeric", sequences, y, fitted
 
 
 def check_predict_input(estimator, X):
     """Check X against the fitted ``estimator``.
 
-    Returns the list of documents (text), or the validated numeric array of shape
-    (n, T) or (n, T, F) as given: not converted to the model's dtype, which is for
-    each chunk to do (see :func:`to_model_dtype`), so that no copy of the whole
-    input is made. Values out of the range of the model's dtype are refused here
-    already. An iterator is read once.
+    Returns the list of documents (text), or :class:`NumericSequences` holding
+    the caller's array (or arrays) as given: not converted to the model's dtype,
+    which is for each chunk to do (see :meth:`NumericSequences.steps`), so that
+    no copy of the whole input is made. Values out of the range of the model's
+    dtype are refused here already. A 2-D or 3-D array must have the width
+    ``fit`` saw, if it saw one (``n_features_in_``); a list of sequences may have
+    any lengths. An iterator is read once.
     """
     check_is_fitted(estimator)
     X = read_once(X)
@@ -608,34 +961,28 @@ def check_predict_input(estimator, X):
         return docs
     if docs is not None:
         raise ValueError(
-            "This model was fitted on numeric sequences of "
-            f"{estimator.n_features_in_} time steps, but X is text. Pass a 2-D or 3-D "
-            "numeric array, or fit a new model on text."
+            "This model was fitted on numeric sequences, but X is text. Pass a 2-D "
+            "or 3-D numeric array or a list of arrays, or fit a new model on text."
         )
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) >= 2 and shape[1] != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {shape[1]} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input: numeric input is read as "
-            f"sequences, and this model was fitted on {estimator.n_features_in_} time "
-            "steps. Pad or truncate the sequences to that length."
-        )
-    # Checked whole (shape, types, NaN and infinity) in its own dtype: no copy.
-    X = _numeric_array(
-        X,
-        lambda X: validate_data(
-            estimator, X, reset=False, dtype="numeric", allow_nd=True
-        ),
-    )
-    n_step_features = as_3d(X).shape[2]
-    if n_step_features != estimator.n_step_features_:
-        raise ValueError(
-            f"X has {n_step_features} features per time step, but this model was "
-            f"fitted on {estimator.n_step_features_}."
-        )
+    items = sequence_items(X, any_length=True)
+    if items is not None:
+        sequences = sequence_list(items, estimator.n_step_features_)
+    else:
+        steps = getattr(estimator, "n_features_in_", None)
+        shape = getattr(X, "shape", None)
+        if steps is not None and shape is not None and shape[1:2] not in ((), (steps,)):
+            raise ValueError(
+                f"X has {shape[1]} features, but {type(estimator).__name__} is "
+                f"expecting {steps} features as input: numeric input is read as "
+                f"sequences, and this model was fitted on arrays of {steps} time "
+                f"steps. Pad shorter sequences at the end with NaN to {steps} "
+                "steps, or pass the sequences as a list of arrays, which may have "
+                "any lengths."
+            )
+        sequences = padded_sequences(_array_for_fitted(estimator, X))
     # The dtype the weights have (the dtype parameter may have changed since).
-    check_in_range(X, estimator.output_bias_.dtype)
-    return X
+    sequences.check_range(estimator.output_bias_.dtype)
+    return sequences
 
 
 # ---------------------------------------------------------------- targets
@@ -828,13 +1175,15 @@ def check_like_training(model, X_val, y_val):
             )
     shape = getattr(X_val, "shape", None)
     steps = getattr(model, "n_features_in_", None)
-    if not text and shape is not None and len(shape) >= 2 and shape[1] != steps:
+    array = not text and shape is not None and len(shape) >= 2
+    if array and steps is not None and shape[1] != steps:
         raise ValueError(
-            f"X_val holds sequences of {shape[1]} time steps, but X holds "
-            f"sequences of {steps}: numeric input is read at one length, as in "
-            f"predict. Pad or truncate X_val to {steps} steps."
+            f"X_val is an array of {shape[1]} time steps, but X was one of "
+            f"{steps}: an array is read at the width fit saw, as in predict. Pad "
+            f"X_val at the end with NaN to {steps} steps, or pass its sequences as "
+            "a list of arrays, which may have any lengths."
         )
-    if not text and shape is not None and len(shape) in (2, 3):
+    if array and len(shape) in (2, 3):
         per_step = shape[2] if len(shape) == 3 else 1
         if per_step != model.n_step_features_:
             raise ValueError(

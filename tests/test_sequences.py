@@ -5,6 +5,7 @@ import pytest
 
 from conftest import LENGTHS, N_FEATURES, make_ragged
 from sklearn_rnn._sequences import Ragged, pack, take, truncate
+from sklearn_rnn._validation import sequence_list
 
 SEQUENCES = [[0, 1, 2, 3, 4, 5], [10, 11], [], [20, 21, 22, 23]]
 
@@ -93,6 +94,26 @@ def test_ragged_from_numeric_refuses_values_its_dtype_cannot_hold():
     with pytest.raises(ValueError, match=r"X\[2, 3\] = 1e\+39 is out of the range"):
         Ragged.from_numeric(X[:, :, 1], np.float32)
     assert Ragged.from_numeric(X, np.float64).values.max() == 1e39
+
+
+def test_ragged_from_numeric_leaves_the_nan_padding_out():
+    X = np.arange(24.0).reshape(4, 3, 2)
+    X[0, 1:], X[2, :], X[3, 2:] = np.nan, np.nan, np.nan
+    sequences = Ragged.from_numeric(X, np.float32)
+    np.testing.assert_array_equal(sequences.offsets, [0, 1, 4, 4, 6])
+    np.testing.assert_array_equal(
+        sequences.values, np.concatenate([X[0, :1], X[1], X[3, :2]]).astype(np.float32)
+    )
+    # A list of the same sequences is stored alike, and a chunk of a longer
+    # input names a value out of range by its position in that input.
+    listed = Ragged.from_numeric(
+        sequence_list([X[0, :1], X[1], [], X[3, :2]]), np.float32
+    )
+    np.testing.assert_array_equal(listed.values, sequences.values)
+    np.testing.assert_array_equal(listed.offsets, sequences.offsets)
+    big = sequence_list([[0.0], [0.0, 1e39]])
+    with pytest.raises(ValueError, match=r"X\[1025\]\[1\] = 1e\+39 is out of"):
+        Ragged.from_numeric(big, np.float32, start=1024)
 
 
 # ---------------------------------------------------------------- truncate

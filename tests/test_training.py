@@ -694,9 +694,9 @@ def test_validation_data_that_does_not_fit_is_named(validation_data, match):
         ),
         (
             np.zeros((20, 4)),
-            "X_val holds sequences of 4 time steps, but X holds sequences of 5: "
-            "numeric input is read at one length, as in predict. Pad or truncate "
-            "X_val to 5 steps.",
+            "X_val is an array of 4 time steps, but X was one of 5: an array is "
+            "read at the width fit saw, as in predict. Pad X_val at the end with "
+            "NaN to 5 steps, or pass its sequences as a list of arrays",
         ),
         (
             np.zeros((20, 5, 2)),

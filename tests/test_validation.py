@@ -35,10 +35,12 @@ from sklearn_rnn._validation import (
     as_3d,
     as_documents,
     check_documents,
-    check_in_range,
     check_label_types,
     check_sample_weight,
+    padded_sequences,
     read_once,
+    sequence_items,
+    sequence_list,
     to_model_dtype,
 )
 
@@ -217,6 +219,75 @@ def test_as_3d_views_2d_input_as_one_feature_per_step():
 def test_as_3d_rejects_shapes_that_are_not_sequences(shape, match):
     with pytest.raises(ValueError, match=match):
         as_3d(np.zeros(shape))
+
+
+NAN = np.nan
+
+
+def test_padded_sequences_end_where_their_trailing_nan_begins():
+    X = np.array([[1.0, 2.0, 3.0], [1.0, NAN, NAN], [NAN, NAN, NAN], [1.0, 2.0, NAN]])
+    sequences = padded_sequences(X)
+    np.testing.assert_array_equal(sequences.lengths, [3, 1, 0, 2])
+    assert np.shares_memory(sequences.data, X)  # read as it is, not copied
+    X3 = np.ones((2, 4, 2))
+    X3[0, 2:], X3[1, 3:] = NAN, NAN
+    np.testing.assert_array_equal(padded_sequences(X3).lengths, [2, 3])
+    ints = padded_sequences(np.zeros((2, 5), dtype=np.int64))
+    np.testing.assert_array_equal(ints.lengths, [5, 5])
+
+
+def test_padded_sequences_name_misplaced_nan_in_the_whole_input():
+    """The padding is looked for a chunk of samples at a time; a NaN that is not
+    padding is named by its position in the whole input."""
+    X = np.ones((2500, 4, 2))
+    X[:, 3:] = NAN
+    X[2400, 1, 0] = NAN
+    with pytest.raises(
+        ValueError, match=r"X\[2400, 1, 0\] is NaN \(sample 2400, time step 1, "
+    ):
+        padded_sequences(X)
+    X[2400, 1] = NAN  # a whole step, with numbers after it
+    with pytest.raises(ValueError, match=r"X\[2400, 1, 0\] .*up to time step 2:"):
+        padded_sequences(X)
+    X[2400, 1] = 1.0
+    assert (padded_sequences(X).lengths == 3).all()
+
+
+def test_sequence_list_reads_sequences_of_any_length():
+    sequences = sequence_list([[1.0, 2.0], np.array([]), np.array([3.0, NAN]), []])
+    np.testing.assert_array_equal(sequences.lengths, [2, 0, 1, 0])
+    assert sequences.n_step_features == 1 and sequences.univariate
+    assert [a.shape for a in sequences.data] == [(2, 1), (0, 1), (2, 1), (0, 1)]
+    # An empty 1-D item is an empty sequence of any number of features.
+    multivariate = sequence_list([np.ones((2, 3)), []], n_step_features=3)
+    np.testing.assert_array_equal(multivariate.lengths, [2, 0])
+    assert not multivariate.univariate
+    assert multivariate.name(4, 1, 2) == "X[4][1, 2]"
+    with pytest.raises(ValueError, match=r"X\[0\] has 2 features per time step, "):
+        sequence_list([np.ones((2, 2))], n_step_features=3)
+
+
+@pytest.mark.parametrize(
+    "X, at_fit, anywhere",
+    [
+        ([[1.0, 2.0], [3.0]], True, True),
+        ([[1.0, 2.0], [3.0, 4.0]], False, True),  # one table to a first fit
+        ((np.zeros(2), np.zeros(3)), True, True),
+        (pd.Series([np.zeros(2), np.zeros(2)]), True, True),
+        (np.array([np.zeros(2), None], dtype=object)[:1], True, True),
+        ([1.0, 2.0], False, False),  # numbers, not sequences
+        ([[1.0, 2.0], 3.0], False, False),
+        (np.zeros((2, 3)), False, False),
+        (pd.DataFrame({"a": [1.0], "b": [2.0]}), False, False),
+        ([], False, False),
+    ],
+)
+def test_sequence_items_tells_a_list_of_sequences(X, at_fit, anywhere):
+    """A list of sequences may have any lengths, except that a first fit leaves
+    one whose sequences have one shape to be read as one array (scikit-learn's
+    nested list, which fixes n_features_in_)."""
+    assert (sequence_items(X, any_length=False) is not None) == at_fit
+    assert (sequence_items(X, any_length=True) is not None) == anywhere
 
 
 # ---------------------------------------------------------------- labels
@@ -508,16 +579,17 @@ def test_to_model_dtype_names_the_first_value_out_of_range():
     assert to_model_dtype(big, np.float32) is big  # only its sum overflows
 
 
-def test_check_in_range_reads_without_copying_and_names_the_value():
+def test_check_range_reads_without_copying_and_names_the_value():
     X = np.zeros((3000, 4))
-    check_in_range(X, np.float32)
+    padded_sequences(X).check_range(np.float32)
     X[2500, 3] = 5e38
-    with pytest.raises(ValueError, match=OUT_OF_FLOAT32.format("2500, 3", r"5e\+38")):
-        check_in_range(X, np.float32)
-    check_in_range(X, np.float64)  # float64 holds it
     with np.errstate(over="ignore"):
         narrow = X.astype(np.float32)  # inf: not wider than the model, not checked
-    check_in_range(narrow, np.float32)
+    padded_sequences(narrow).check_range(np.float32)
+    X[2600, 2:] = np.nan  # padding: never read, never out of range
+    with pytest.raises(ValueError, match=OUT_OF_FLOAT32.format("2500, 3", r"5e\+38")):
+        padded_sequences(X).check_range(np.float32)
+    padded_sequences(X).check_range(np.float64)  # float64 holds it
 
 
 @pytest.mark.parametrize("method", PREDICT_METHODS)
@@ -700,7 +772,9 @@ def test_fit_never_reads_strings_as_numbers(values, container):
         assert clf.fit(X, [0, 1, 0, 1]).input_mode_ == "numeric"
 
 
-def test_numeric_sequences_of_different_lengths_are_named():
-    ragged = [[1.0, 2.0], [3.0]] * 5
-    with pytest.raises(ValueError, match="numeric sequences of different lengths"):
-        small_rnn(max_iter=2).fit(ragged, [0, 1] * 5)
+def test_numbers_that_are_neither_an_array_nor_a_list_of_sequences_are_named():
+    """Sequences of different lengths are a list of sequences; numbers beside
+    sequences are neither that nor one array."""
+    mixed = [[1.0, 2.0], 3.0] * 5
+    with pytest.raises(ValueError, match="neither one array of numbers nor a list"):
+        small_rnn(max_iter=2).fit(mixed, [0, 1] * 5)
