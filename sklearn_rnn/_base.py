@@ -33,7 +33,7 @@ from ._optimizers import Plateau, make_optimizer
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, Ragged
 from ._threads import blas_threads
-from ._tokenizer import PrecomputedIds, TextTokenizer
+from ._tokenizer import PrecomputedIds, TextTokenizer, WordVectors
 from ._training import (
     PREDICT_CHUNK,
     DataSet,
@@ -65,7 +65,7 @@ WEIGHT_ATTRIBUTES = {
 
 # The private fitted attributes: with the public ones (named with a trailing
 # underscore), what a fit from scratch replaces and nothing else.
-_PRIVATE_FITTED = ("_optimizer", "_pooling", "_reading")
+_PRIVATE_FITTED = ("_optimizer", "_pooling", "_nonlinearity", "_reading")
 
 
 def _is_fitted_attribute(name, private):
@@ -181,12 +181,18 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
     tokenizer: object = None
     _: KW_ONLY
     hidden_size: int = 64
+    num_layers: int = 1
+    bidirectional: bool = False
+    nonlinearity: str = "tanh"
     embedding_size: int | None = None
+    embedding_init: object = None
+    freeze_embedding: bool = False
     pooling: str = "auto"
     max_len: int | None = None
     truncation: str = "head"
     recurrent_init: str = "uniform"
     input_dropout: float = 0.0
+    layer_dropout: float = 0.0
     dropout: float = 0.0
     solver: str = "adam"
     learning_rate: str = "constant"
@@ -330,9 +336,12 @@ class BaseTextRNN(VersionedStateMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : list of str, or array-like of shape (n_samples, n_timesteps) or \
-(n_samples, n_timesteps, n_features)
-            Raw documents (1-D list, array or Series of str), or numeric sequences.
+        X : list of str, array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Raw documents (1-D list, array or Series of str), or numeric
+            sequences: one array (sequences shorter than its width padded at
+            the end with NaN), or a list of arrays of shape (n_timesteps,) or
+            (n_timesteps, n_features) of any lengths.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels (any type scikit-learn accepts: str, int, bool, ...) for
             the classifier; target values for the regressor.
@@ -462,6 +471,7 @@ default=None
             samples, valid = samples.take(train_idx), samples.take(valid_idx)
 
         reading = (self.max_len, self.truncation)
+        frozen = self._frozen(mode)
         sequences = None
         if continuing:
             how = "partial_fit" if incremental else "warm_start"
@@ -469,7 +479,7 @@ default=None
             if tokenizer is not None:
                 self._check_tokenizer_unchanged(how)
             params = self._continued_params(how)
-            optimizer = self._make_optimizer(params, self._optimizer)
+            optimizer = self._make_optimizer(params, frozen, self._optimizer)
         else:
             tokenizer = None
             if mode == "text":
@@ -480,10 +490,10 @@ default=None
                 fitted["tokenizer_"] = tokenizer
                 n_inputs = tokenizer.vocabulary_size_
             else:
-                n_inputs = samples.sequences.shape[2]
+                n_inputs = samples.sequences.n_step_features
             n_outputs = self._n_outputs(samples.targets, fitted)
-            params = self._init_params(rng, n_inputs, mode, n_outputs)
-            optimizer = self._make_optimizer(params)
+            params = self._init_params(rng, n_inputs, mode, n_outputs, tokenizer)
+            optimizer = self._make_optimizer(params, frozen)
             fitted.update(input_mode_=mode, n_step_features_=n_inputs)
         if validation_data is not None:
             valid = self._validation_samples(validation_data, fitted, target_options)
@@ -498,6 +508,7 @@ default=None
         data = as_dataset(samples, sequences)
         valid = None if valid is None else as_dataset(valid)
         settings = self._settings(pooling, len(samples), incremental)
+        settings.frozen = frozen
         if validation_data is not None:
             settings.watch_validation = self.early_stopping in (True, "auto")
         run = Run()
@@ -520,7 +531,12 @@ default=None
             if not run.gained():
                 raise
             result = run.finish(data, valid, settings, interrupted=True)
-        fitted.update(_optimizer=optimizer, _pooling=pooling, _reading=reading)
+        fitted.update(
+            _optimizer=optimizer,
+            _pooling=pooling,
+            _nonlinearity=self.nonlinearity,
+            _reading=reading,
+        )
         watched = valid is not None and settings.watch_validation
         if self.monitor == "score" and not incremental and not watched:
             result.warnings.append((_UNWATCHED_SCORE, UserWarning))
@@ -550,9 +566,14 @@ default=None
 
     def _validation_samples(self, validation_data, fitted, target_options):
         """The user's validation set, checked as more samples of the model being
-        fitted: the same kind of input as X, numeric sequences of its length,
-        labels among the classes (or as many targets) of y, valid weights."""
+        fitted: the same kind of input as X, numeric sequences of its features
+        per step (and an array of its width), labels among the classes (or as
+        many targets) of y, valid weights."""
         view = self._model()
+        if "input_mode_" in fitted:
+            # A fit from scratch: the input an earlier fit saw sets no rule.
+            for name in ("n_features_in_", "feature_names_in_"):
+                view.__dict__.pop(name, None)
         view.__dict__.update(fitted)
         X_val, y_val, weights = validation_data
         X_val, y_val = read_once(X_val), read_once(y_val)
@@ -628,6 +649,11 @@ default=None
             for name, attr in WEIGHT_ATTRIBUTES.items()
             if name in result.params
         }
+        fitted["layer_weights_"] = {
+            name: value
+            for name, value in result.params.items()
+            if name not in WEIGHT_ATTRIBUTES
+        }
         losses = [r["train_loss"] for r in result.records]
         history, loss_curve = (
             (self.history_, self.loss_curve_) if continuing else ([], [])
@@ -699,7 +725,7 @@ default=None
             )
         return tokenizer, Ragged(*tokenizer.transform_ragged(documents))
 
-    def _init_params(self, rng, n_inputs, mode, n_outputs):
+    def _init_params(self, rng, n_inputs, mode, n_outputs, tokenizer=None):
         # All initial weights are drawn before anything that depends on n_samples, so
         # one seed gives the same initial model for any data set.
         params = _rnn.init_params(
@@ -711,7 +737,16 @@ default=None
             dtype=self._float_dtype(),
             embedding_size=self._embedding_size(mode),
             recurrent_init=self.recurrent_init,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            pooling=self._resolve_pooling(mode),
         )
+        if mode == "text" and self.embedding_init is not None:
+            # Tokens without a vector keep their random rows.
+            vectors, found = WordVectors(self.embedding_init).rows_for(
+                tokenizer, n_inputs
+            )
+            params["W_emb"][found] = vectors[found]
         if mode == "text":
             # With min_df=1 no training token maps to the unknown id, so its row would
             # keep its random initial value and unseen words would add noise. Zero
@@ -728,16 +763,28 @@ default=None
         Parameters that shape the weights cannot change between calls.
         """
         params = self._params()
+        hidden_size = params["W_hh"].shape[0]
+        bidirectional = len(_rnn.directions(params)) > 1
         fitted = {
-            "hidden_size": params["W_hh"].shape[0],
+            "hidden_size": hidden_size,
+            "num_layers": _rnn.n_layers(params),
+            "bidirectional": bidirectional,
             "dtype": params["W_hh"].dtype.name,
             "embedding_size": params["W_emb"].shape[1] if "W_emb" in params else None,
+            # The number of values the output layer reads.
+            "pooling": params["W_hy"].shape[0],
         }
+        pooling = self._resolve_pooling(self.input_mode_)
         asked = {
             "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
             "dtype": self._float_dtype().name,
             "embedding_size": self._embedding_size(self.input_mode_),
+            "pooling": _rnn.summary_width(hidden_size, pooling, bidirectional),
         }
+        if asked["pooling"] != fitted["pooling"]:
+            fitted["pooling"] = f"{self._pooling!r} ({fitted['pooling']} values)"
         for name, value in fitted.items():
             if asked[name] != value:
                 raise ValueError(
@@ -747,9 +794,11 @@ default=None
                 )
         return {name: value.copy() for name, value in params.items()}
 
-    def _make_optimizer(self, params, previous=None):
-        """The optimizer the parameters ask for, continuing ``previous``'s state
-        when it is of that kind (parameters changed by set_params apply)."""
+    def _make_optimizer(self, params, frozen, previous=None):
+        """The optimizer the parameters ask for, for those not ``frozen``,
+        continuing ``previous``'s state when it is of that kind (parameters
+        changed by set_params apply)."""
+        params = {name: p for name, p in params.items() if name not in frozen}
         hyperparameters = {
             "learning_rate": self.learning_rate_init,
             "momentum": self.momentum,
@@ -767,12 +816,14 @@ default=None
         return Settings(
             loss=self._loss,
             pooling=pooling,
+            nonlinearity=self.nonlinearity,
             batch_size=self._batch_size(n_samples),
             max_iter=self.max_iter,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             alpha=self.alpha,
             input_dropout=self.input_dropout,
+            layer_dropout=self.layer_dropout,
             dropout=self.dropout,
             clip_norm=self.clip_norm,
             clip_value=self.clip_value,
@@ -810,8 +861,31 @@ default=None
         return self.pooling
 
     def _embedding_size(self, mode):
-        """The embedding size in effect: embeddings are for token input only."""
-        return self.embedding_size if mode == "text" else None
+        """The embedding size in effect: embeddings are for token input only; with
+        pretrained vectors it is their length."""
+        if mode != "text":
+            return None
+        if self.freeze_embedding and (
+            self.embedding_init is None and self.embedding_size is None
+        ):
+            raise ValueError(
+                "freeze_embedding=True keeps an embedding fixed, but there is none: "
+                "pass embedding_init (pretrained vectors) or embedding_size."
+            )
+        if self.embedding_init is None:
+            return self.embedding_size
+        size = WordVectors(self.embedding_init).size
+        if self.embedding_size not in (None, size):
+            raise ValueError(
+                f"embedding_size={self.embedding_size}, but the vectors of "
+                f"embedding_init have {size} values: leave embedding_size=None "
+                "(it then follows the vectors) or set it to their length."
+            )
+        return size
+
+    def _frozen(self, mode):
+        """The parameters training leaves as they are."""
+        return ("W_emb",) if self.freeze_embedding and mode == "text" else ()
 
     def _uses_early_stopping(self, n_samples):
         if self.early_stopping == "auto":
@@ -830,11 +904,14 @@ default=None
 
     # ------------------------------------------------------------ predict
     def _params(self):
-        return {
+        params = {
             name: getattr(self, attr)
             for name, attr in WEIGHT_ATTRIBUTES.items()
             if hasattr(self, attr)
         }
+        # A model pickled before stacked layers existed has no layer_weights_.
+        params.update(self.__dict__.get("layer_weights_", {}))
+        return params
 
     def _run_chunks(self, X, run, width=None):
         """``run(params, values, offsets, ...)`` over X, tokenized and run one chunk
@@ -862,7 +939,13 @@ default=None
                 sequences = model._sequences(
                     data[chunk], tokenizer, dtype, model._reading, start
                 )
-                result = run(params, *sequences, PREDICT_CHUNK, pooling=model._pooling)
+                result = run(
+                    params,
+                    *sequences,
+                    PREDICT_CHUNK,
+                    pooling=model._pooling,
+                    nonlinearity=model.__dict__.get("_nonlinearity", "tanh"),
+                )
                 if width is None:
                     out += result
                 else:
@@ -875,6 +958,15 @@ default=None
 
     def _outputs_per_step(self, X):
         """The output layer's values after each step of each sequence of X."""
+        check_is_fitted(self)
+        if len(_rnn.directions(self._params())) > 1:
+            raise ValueError(
+                f"This {type(self).__name__} is bidirectional: its backward "
+                "direction reads each sequence from the end, so it has no output "
+                "after each step, only for the whole sequence. Use the whole "
+                "sequence's prediction, or fit with bidirectional=False to watch "
+                "the output step by step."
+            )
         return self._run_chunks(X, _rnn.predict_prefix_logits)
 
     def fit_transform(self, X, y, **fit_params):
@@ -890,7 +982,7 @@ default=None
 
         Returns
         -------
-        H : ndarray of shape (n_samples, hidden_size)
+        H : ndarray of shape (n_samples, n_summaries)
         """
         X = read_once(X)
         return self.fit(X, y, **fit_params).transform(X)
@@ -899,7 +991,8 @@ default=None
         """The summary of each sequence that the output layer reads, as features.
 
         With ``pooling="last"`` this is the final hidden state; with "mean" or "max"
-        the mean or element-wise maximum of all hidden states (see ``pooling``). It
+        the mean or element-wise maximum of all hidden states (see ``pooling``),
+        of the last layer, for each direction. It
         lets the recurrent network feed another estimator, e.g. a linear model or a
         clustering, in a ``Pipeline``.
 
@@ -910,10 +1003,12 @@ default=None
 
         Returns
         -------
-        H : ndarray of shape (n_samples, hidden_size)
-            In ``[-1, 1]`` (tanh units); zero for an empty sequence.
+        H : ndarray of shape (n_samples, n_summaries)
+            The columns of ``output_weights_``'s rows: ``hidden_size`` values
+            per summary in ``pooling`` and per direction. In ``[-1, 1]`` for
+            tanh units, non-negative for ReLU; zero for an empty sequence.
         """
-        return self._run_chunks(X, _rnn.predict_pooled, "b_h")
+        return self._run_chunks(X, _rnn.predict_pooled, "W_hy")
 
     def get_feature_names_out(self, input_features=None):
         """Names of :meth:`transform`'s columns, one per hidden unit.
@@ -942,7 +1037,7 @@ default=None
         elif input_features is not None:
             _check_feature_names_in(model, input_features)
         prefix = type(self).__name__.lower()
-        size = model.hidden_bias_.shape[0]
+        size = model.output_weights_.shape[0]
         return np.asarray([f"{prefix}{i}" for i in range(size)], dtype=object)
 
 
@@ -954,11 +1049,18 @@ BaseTextRNN._parameter_constraints = {
     ],
     "hidden_size": [Interval(Integral, 1, None, closed="left")],
     "embedding_size": [Interval(Integral, 1, None, closed="left"), None],
-    "pooling": [StrOptions({"auto", *_rnn.POOLINGS})],
+    "num_layers": [Interval(Integral, 1, None, closed="left")],
+    "bidirectional": ["boolean"],
+    "nonlinearity": [StrOptions(set(_rnn.NONLINEARITIES))],
+    # Read (and every mistake named) by _tokenizer.WordVectors.
+    "embedding_init": "no_validation",
+    "freeze_embedding": ["boolean"],
+    "pooling": [StrOptions({"auto", *_rnn.POOLING_OPTIONS})],
     "max_len": [Interval(Integral, 1, None, closed="left"), None],
     "truncation": [StrOptions(set(TRUNCATIONS))],
     "recurrent_init": [StrOptions({"uniform", "orthogonal"})],
     "input_dropout": [Interval(Real, 0, 1, closed="left")],
+    "layer_dropout": [Interval(Real, 0, 1, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "solver": [StrOptions({"adam", "sgd"})],
     "learning_rate": [StrOptions({"constant", "plateau"})],

@@ -19,17 +19,54 @@ PARAMETERS = """\
         vocabulary size is the largest id seen in ``fit`` plus one, and larger
         ids met later are unknown words.
     hidden_size : int, default=64
-        Number of units of the hidden state.
+        Number of units of the hidden state (of each layer and direction).
+    num_layers : int, default=1
+        Recurrent layers stacked: layer ``l + 1`` reads the hidden states of
+        layer ``l`` as its input sequence (torch's ``num_layers``), and only the
+        last layer's states are pooled. ``layer_dropout`` regularises between
+        layers.
+    bidirectional : bool, default=False
+        Give every layer a second recurrence that reads each sequence backwards,
+        from its last step to its first, with its own weights. Both directions'
+        states, side by side, are the layer's output, and both are pooled, so
+        the output layer sees both ends of every sequence: the backward
+        direction's "last" state is the one that has read the whole sequence
+        from the end. A bidirectional model has no output after each step
+        (``predict_proba_per_step`` / ``predict_per_step`` raise), and
+        ``transform`` returns both directions' summaries.
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        The cell's activation ``f`` in ``h_t = f(x_t W_xh + h_{t-1} W_hh + b_h)``
+        (torch's ``nonlinearity``). ReLU states are unbounded: keep gradient
+        clipping (``clip_norm``) on.
     embedding_size : int or None, default=None
         Text input only. None: each token id selects a row of ``W_xh`` directly
         (an embedding of size ``hidden_size``, the tutorial's model). An int ``E``:
         each id selects a row of an ``n_ids x E`` embedding, which ``W_xh``
         (``E x hidden_size``) maps to the hidden units; a small ``E`` makes far
         fewer weights for a large vocabulary. Ignored for numeric input.
-    pooling : {"auto", "mean", "max", "last"}, default="auto"
+    embedding_init : dict, KeyedVectors, (tokens, matrix), 2-D array or None, \
+default=None
+        Text input only: start the embedding from pretrained vectors (its size is
+        then theirs). A dict from token to vector; an object with
+        ``key_to_index`` and ``vectors`` such as gensim's ``KeyedVectors``
+        (gensim itself is never imported); a pair ``(tokens, matrix)`` with one
+        row per token; or, with ``tokenizer="precomputed"``, a 2-D array whose
+        row ``i`` is token id ``i``'s vector. Tokens are matched as the tokenizer
+        writes them (lowercased by default); a token without a vector is drawn
+        at random as usual, and the padding and unknown-token rows start at
+        zero. Like every parameter, the vectors are kept on the estimator (and
+        pickled with it): set it to None after fitting to save a smaller file.
+    freeze_embedding : bool, default=False
+        Keep the embedding as it starts (pretrained vectors, or random ones)
+        during training: it is neither updated nor penalised by ``alpha``.
+        Needs ``embedding_init`` or ``embedding_size``.
+    pooling : {"auto", "mean", "max", "last", "last+mean", "last+max", \
+"mean+max", "last+mean+max"}, default="auto"
         What summarises a sequence for the output layer: the mean of its hidden
         states, their element-wise maximum, or its last hidden state (the
-        tutorial's). With "last", what a long text said early must survive every
+        tutorial's); a "+" puts several side by side (concatenated, as ULMFiT
+        does), so the output layer reads ``hidden_size`` values per summary and
+        direction. With "last", what a long text said early must survive every
         later step; the mean or the maximum lets every step speak to the output
         directly. "auto" is the best of the three in the measurements of the
         documentation (pages on choosing hyperparameters and on regression):
@@ -52,6 +89,9 @@ PARAMETERS = """\
         During training only, zero each element of each step's input vector (the
         token's embedding row, or the numeric features) with this probability,
         scaling the rest by ``1 / (1 - input_dropout)``; a new mask per batch.
+    layer_dropout : float in [0, 1), default=0.0
+        The same for the states a layer passes to the next one (torch's
+        ``dropout``); no effect with ``num_layers=1``.
     dropout : float in [0, 1), default=0.0
         The same for the pooled summary fed to the output layer. Dropout makes
         the training loss noisy, which the ``tol`` stopping rule on the training
@@ -184,14 +224,19 @@ ATTRIBUTES = """\
     tokenizer_ : TextTokenizer
         The fitted tokenizer (text input only).
     n_features_in_ : int
-        Number of time steps of the numeric sequences seen in ``fit`` (numeric input
-        only; text has no fixed length).
+        Width of the numeric array seen in ``fit``: its number of time steps,
+        NaN padding included (scikit-learn's count of columns). A 2-D or 3-D
+        array passed later must have this width; a list of sequences may have
+        any lengths. Absent after ``fit`` on a list of sequences of different
+        lengths, and for text: neither has a width.
     feature_names_in_ : ndarray of shape (n_features_in,)
         Column names of a DataFrame passed to ``fit`` (numeric input only, and only if
         it had string column names).
     n_step_features_ : int
-        Features per time step: 1 for 2-D numeric input, ``X.shape[2]`` for 3-D, and
-        the vocabulary size (number of token ids) for text.
+        Features per time step: 1 for 2-D numeric input (or a list of 1-D
+        arrays), ``X.shape[2]`` for 3-D (or ``n_features`` of a list of
+        ``(n_timesteps, n_features)`` arrays), and the vocabulary size (number
+        of token ids) for text.
     input_weights_ : ndarray of shape (n_step_features, hidden_size)
         ``W_xh``: row ``i`` is the input contribution of token id ``i`` (text) or of
         feature ``i`` (numeric). With ``embedding_size``, of shape
@@ -204,9 +249,19 @@ ATTRIBUTES = """\
         ``W_hh``, from the previous hidden state to the next.
     hidden_bias_ : ndarray of shape (hidden_size,)
         ``b_h``.
-    output_weights_ : ndarray of shape (hidden_size, n_outputs)
+    output_weights_ : ndarray of shape (n_summaries, n_outputs)
         ``W_hy``, from the pooled hidden states (see ``pooling``) to the outputs
-        (one per class, or one per target).
+        (one per class, or one per target). ``n_summaries`` is ``hidden_size``
+        times the number of summaries in ``pooling`` times the number of
+        directions; its rows follow the forward direction's summaries (in the
+        order of ``pooling``), then the backward direction's.
+    layer_weights_ : dict of str to ndarray
+        The weights of every layer and direction beyond the first layer read
+        forwards (which are the attributes above), named like those with
+        ``_l1``, ``_l2``... for the layer and ``_r`` for the backward direction:
+        ``W_xh_r``, ``W_hh_l1``, ``b_h_l1_r``... A layer above the first has a
+        ``W_xh`` of shape ``(hidden_size * n_directions, hidden_size)``. Empty
+        for a one-layer forward model.
     output_bias_ : ndarray of shape (n_outputs,)
         ``b_y``.
     loss_curve_ : list of float
@@ -273,6 +328,16 @@ NOTES = """\
     documents contain tokens outside the vocabulary (``min_df > 1`` or
     ``max_features``). An empty document keeps ``h = h_0 = 0``, so its output is the
     output bias alone.
+
+    Numeric sequences of different lengths come as a list of arrays of shape
+    ``(n_timesteps,)`` or ``(n_timesteps, n_features)``, or as one array padded at
+    the end with NaN (tslearn's convention): a step is padding when all its
+    features are NaN and so are those of every later step, and padding is left out
+    before anything reads it, so a padded sequence gives exactly what it gives
+    alone. NaN anywhere else is refused with its position (impute such values
+    first), and so is infinity. A sequence with no steps, or with NaN only, keeps
+    ``h = h_0 = 0`` like an empty document. The estimator tag ``allow_nan`` stays
+    False: NaN marks where a sequence ends, never a missing value.
 
     Initialisation: ``W_xh`` and ``W_hy`` are Glorot-uniform, ``W_hh`` is uniform in
     ``±1/sqrt(hidden_size)``, biases are zero (see ``sklearn_rnn._rnn.init_params``).
