@@ -11,6 +11,7 @@ ORDER = [
     "plot_per_token.py",  # what it does along a sentence
     "plot_grid_search.py",  # tuning it with scikit-learn
     "plot_training_curves.py",  # watching a fit
+    "plot_pretrained_embeddings.py",  # word vectors from unlabelled text
     "plot_digits_sequences.py",  # numeric sequences
     "plot_regression.py",  # numeric targets
     "plot_streaming.py",  # data that do not fit in memory
