@@ -140,22 +140,12 @@ print(f"{X_unseen[0]!r} is read as {as_read(labelled_vocabulary, X_unseen[0])!r}
 # %%
 # To give those words their vectors, fit the vocabulary beforehand on all the
 # text at hand (the unlabelled corpus and the labelled sentences) and keep it
-# when the classifier is fitted. scikit-learn's
-# ``sklearn.frozen.FrozenEstimator`` keeps a fitted estimator as it is
-# through ``clone`` and ``fit``; the classifier calls its tokenizer's ``fit``
-# with the documents alone, which ``FrozenEstimator.fit`` (that wants ``y``
-# too) refuses, hence the one-method subclass.
+# when the classifier is fitted: wrapped in scikit-learn's
+# ``sklearn.frozen.FrozenEstimator``, a fitted tokenizer is kept as it is
+# through ``clone`` and ``fit``.
 from sklearn.frozen import FrozenEstimator
 
-
-class FittedTokenizer(FrozenEstimator):
-    """A fitted tokenizer that the classifier's ``fit`` leaves as it is."""
-
-    def fit(self, X, y=None):
-        return self
-
-
-corpus_vocabulary = FittedTokenizer(TextTokenizer().fit(corpus + X_train))
+corpus_vocabulary = FrozenEstimator(TextTokenizer().fit(corpus + X_train))
 print(f"{X_unseen[0]!r} is read as {as_read(corpus_vocabulary, X_unseen[0])!r}")
 
 # %%

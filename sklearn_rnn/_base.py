@@ -14,6 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -710,7 +711,11 @@ default=None
             return tokenizer, Ragged(
                 *tokenizer._fit_documents(documents, sample_weight)
             )
-        if sample_weight is not None and has_fit_parameter(tokenizer, "sample_weight"):
+        if isinstance(tokenizer, FrozenEstimator):
+            pass  # fitted beforehand (e.g. on more text): its vocabulary is kept
+        elif sample_weight is not None and has_fit_parameter(
+            tokenizer, "sample_weight"
+        ):
             tokenizer.fit(documents, sample_weight=sample_weight)
         else:
             tokenizer.fit(documents)
@@ -874,7 +879,7 @@ default=None
             )
         if self.embedding_init is None:
             return self.embedding_size
-        size = WordVectors(self.embedding_init).size
+        size = WordVectors.size_of(self.embedding_init)
         if self.embedding_size not in (None, size):
             raise ValueError(
                 f"embedding_size={self.embedding_size}, but the vectors of "
@@ -1015,7 +1020,9 @@ default=None
 
         As scikit-learn names the components of its own transformers: the
         lowercased class name and the unit's index, e.g.
-        ``"textrnnclassifier0"``. They also name the columns of a pandas or
+        ``"textrnnclassifier0"``. With several summaries or directions the
+        summary and the direction are named too, e.g.
+        ``"textrnnclassifier_backward_max0"``. They also name the columns of a pandas or
         polars output (see ``set_output``) and of a ``ColumnTransformer``.
 
         Parameters
@@ -1037,8 +1044,21 @@ default=None
         elif input_features is not None:
             _check_feature_names_in(model, input_features)
         prefix = type(self).__name__.lower()
-        size = model.output_weights_.shape[0]
-        return np.asarray([f"{prefix}{i}" for i in range(size)], dtype=object)
+        n_hidden = model.hidden_bias_.shape[0]
+        if model.output_weights_.shape[0] == n_hidden:
+            return np.asarray([f"{prefix}{i}" for i in range(n_hidden)], dtype=object)
+        directions = ["forward", "backward"][: len(_rnn.directions(model._params()))]
+        return np.asarray(
+            [
+                f"{prefix}_{direction}_{kind}{i}"
+                if len(directions) > 1
+                else f"{prefix}_{kind}{i}"
+                for direction in directions
+                for kind in _rnn.pooling_kinds(model._pooling)
+                for i in range(n_hidden)
+            ],
+            dtype=object,
+        )
 
 
 BaseTextRNN._parameter_constraints = {

@@ -17,7 +17,10 @@ PARAMETERS = """\
         a 2-D array of non-negative integers padded with 0, such as the output
         of a ``TextTokenizer`` step before this one in a ``Pipeline``; the
         vocabulary size is the largest id seen in ``fit`` plus one, and larger
-        ids met later are unknown words.
+        ids met later are unknown words. A fitted tokenizer wrapped in
+        ``sklearn.frozen.FrozenEstimator`` is used as it is, not refitted: a
+        vocabulary learnt beforehand from more text than ``fit`` sees (with
+        ``embedding_init``, the words that then keep their pretrained vectors).
     hidden_size : int, default=64
         Number of units of the hidden state (of each layer and direction).
     num_layers : int, default=1

@@ -978,6 +978,21 @@ class WordVectors:
         """The length of a vector: the embedding size."""
         return self.matrix.shape[1]
 
+    @classmethod
+    def size_of(cls, embedding_init):
+        """The length of the vectors, read without converting them all (a
+        continued fit asks on every call); a form it cannot read this way is
+        read whole, which names what is wrong."""
+        vectors = getattr(embedding_init, "vectors", None)
+        if isinstance(embedding_init, tuple | list) and len(embedding_init) == 2:
+            vectors = embedding_init[1]
+        elif isinstance(embedding_init, np.ndarray):
+            vectors = embedding_init
+        shape = getattr(vectors, "shape", None)
+        if shape is not None and len(shape) == 2 and shape[1] > 0:
+            return int(shape[1])
+        return cls(embedding_init).size
+
     def _read(self, value):
         if hasattr(value, "key_to_index") and hasattr(value, "vectors"):
             return dict(value.key_to_index), self._floats(value.vectors)

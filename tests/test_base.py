@@ -2170,3 +2170,48 @@ def test_fit_transform_reads_a_generator_once(seed_train, numeric_2d, kind):
         warnings.simplefilter("ignore")
         features = model.fit_transform((x for x in X), y)
     np.testing.assert_array_equal(features, expected)
+
+
+def test_a_frozen_tokenizer_keeps_the_vocabulary_it_was_fitted_with():
+    """A TextTokenizer fitted beforehand on more text and wrapped in
+    FrozenEstimator is not refitted: words absent from the training documents
+    keep their ids, and their pretrained vectors reach the embedding."""
+    from sklearn.frozen import FrozenEstimator
+
+    corpus = ["an excellent film", "a dreadful film", "good", "bad"]
+    vocabulary = TextTokenizer().fit(corpus)
+    vectors = {"excellent": np.full(3, 0.5), "good": np.full(3, -0.25)}
+    model = TextRNNClassifier(
+        FrozenEstimator(vocabulary),
+        embedding_init=vectors,
+        freeze_embedding=True,
+        hidden_size=4,
+        max_iter=2,
+        random_state=0,
+    ).fit(["good", "bad", "good film", "bad film"], [1, 0, 1, 0])
+    tokens = list(model.tokenizer_.tokens_)
+    assert tokens == list(vocabulary.tokens_)
+    np.testing.assert_array_equal(
+        model.embedding_weights_[tokens.index("excellent")], vectors["excellent"]
+    )
+    assert model.predict(["an excellent film"]).shape == (1,)
+
+
+def test_feature_names_say_the_summary_and_direction_of_each_column():
+    X, y = ["good", "not good", "bad", "not bad"], [1, 0, 0, 1]
+    plain = TextRNNClassifier(hidden_size=2, max_iter=1, pooling="max").fit(X, y)
+    assert list(plain.get_feature_names_out()) == [
+        "textrnnclassifier0",
+        "textrnnclassifier1",
+    ]
+    model = TextRNNClassifier(
+        hidden_size=2, max_iter=1, pooling="last+max", bidirectional=True
+    ).fit(X, y)
+    names = model.get_feature_names_out()
+    assert len(names) == model.transform(X).shape[1] == 8
+    assert list(names[:3]) == [
+        "textrnnclassifier_forward_last0",
+        "textrnnclassifier_forward_last1",
+        "textrnnclassifier_forward_max0",
+    ]
+    assert names[-1] == "textrnnclassifier_backward_max1"
