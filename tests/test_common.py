@@ -33,6 +33,9 @@ def expected_failed_checks(estimator):
         # functions of the data (dropout masks depend on the batch layout).
         TextRNNClassifier(pooling="last", recurrent_init="orthogonal", max_len=20),
         TextRNNClassifier(pooling="mean", embedding_size=8, hidden_size=16),
+        # Two layers read both ways (hidden size 16: four recurrences per model).
+        TextRNNClassifier(num_layers=2, bidirectional=True, hidden_size=16),
+        TextRNNRegressor(num_layers=2, bidirectional=True, hidden_size=16),
         TextRNNRegressor(),
         TextRNNRegressor(target_scaling=None, pooling="last"),
         TextRNNRegressor(dtype="float32", solver="sgd"),
