@@ -126,9 +126,12 @@ class Result:
 # A loss this many times above its reference (see Run.limit) means the updates
 # are blowing the model up, even while the loss is still finite.
 DIVERGENCE_FACTOR = 100
-# The smallest reference: a near-perfect fit of near-constant targets has a loss
-# near zero, and 100 times that is noise, not divergence.
-_LOSS_FLOOR = 1e-2
+# The smallest reference, of the order of a constant model's loss on standardised
+# targets (0.5) or of a two-class guess (ln 2). A near-perfect fit from the start
+# (one sample, or near-constant targets) has a loss near zero, and Adam's first,
+# sign-sized steps take a large network to losses of 10-30 and back: transient,
+# not divergence.
+_LOSS_FLOOR = 1.0
 
 
 def epochs(n):
