@@ -1,319 +1,500 @@
-"""Accuracy and fit time of TextRNNClassifier with default parameters on three
-corpora, next to standard baselines, and the measured effect of each model option.
+"""Test accuracy and fit time of TextRNNClassifier beside peers trained side by side
+in the same run, on text and numeric sequence tasks.
 
 Usage::
 
     python benchmarks/accuracy.py PATH/spamassassin.jsonl.gz [--jobs 2] [--quick]
+        [--tasks spam words ...] [--seeds 0 1 2] [--ablation] [--locale-dir DIR]
 
-Corpora:
+Tasks (``_tasks.py`` says where each comes from; each has its own train/test split):
+``spam`` (SpamAssassin, the path given), ``sentences`` (the tutorial's 58 / 20
+sentences bundled in ``sklearn_rnn.datasets``), ``words`` (the language of a single
+word, read by characters; words of the iso-codes translations installed under
+``--locale-dir``), ``digits`` (8 rows of 8 pixels as sequences), and the UCR/UEA sets
+shipped with aeon ``ACSF1`` (T=1460), ``OSULeaf`` (T=427) and ``JapaneseVowels``
+(12 channels, lengths 7 to 29).
 
-- SpamAssassin (the path given): train on the ``train`` split (the ``*-1`` groups),
-  test on the ``test`` split (``*-2``); each document is its subject and body.
-- The seed sentences (bundled): 58 train, 20 test sentences full of negations;
-  scored as the number of ``random_state`` 0..9 reaching test accuracy 1.000.
-- scikit-learn's digits read as sequences: 8 time steps (rows) of 8 pixels,
-  pixels / 16, a stratified 75/25 split with ``random_state=0``.
+Models, every one fitted on the same split with ``random_state`` (or seed) 0, 1, 2
+(``--seeds``; the sentences always take 0..9, so that the table can say how many
+seeds reach 1.000):
 
-Tables printed, all measured in this run:
+- ours: ``TextRNNClassifier`` with its defaults, and each of ``VARIANTS`` changed
+  alone (``--ablation`` adds more). A variant whose parameter or value this version
+  of the package does not take is left out with a printed note;
+- PyTorch ``nn.RNN`` in a small training loop and Keras 3 ``SimpleRNN`` (torch
+  backend), both set up like our defaults (``_peers.py`` says how): same hidden size,
+  pooling, optimizer, learning rate, batch size, clipping, penalty, stopping rule and
+  epoch budget, and for text the ids of the same ``TextTokenizer``;
+- text: TF-IDF + logistic regression (word 1-2-grams, or character 1-4-grams for the
+  character task); numeric: 1-nearest neighbour (Euclidean on the flattened series)
+  and aeon's ``MiniRocketClassifier``.
 
-1. defaults: ``TextRNNClassifier(random_state=0)`` on each corpus (accuracy, fit
-   seconds, epochs), against TF-IDF + logistic regression (text) or
-   ``MLPClassifier`` on the flat pixels (digits), and against the core model (the
-   tutorial's: last hidden state, no early stopping);
-2. ablation: each option changed alone from the defaults, its accuracy on every
-   corpus; the first row is the defaults;
-3. the defaults and the main alternatives on SpamAssassin with three seeds.
+Budgets, the same for every recurrent model: at most ``MAX_EPOCHS`` epochs (200, our
+default ``max_iter``, except where ``TASK_MAX_EPOCHS`` says less), and on SpamAssassin
+the first ``_tasks.SPAM_MAX_LEN`` (200) tokens of each document. ``--quick`` keeps
+about 1,000 training and 500 test samples of each task, 3 epochs and one seed: a
+smoke run of a few minutes, whose numbers mean nothing.
 
-Every fit runs in a worker process with one BLAS thread; ``--jobs 2`` runs two at a
-time (fit seconds then include some contention for memory bandwidth). ``--quick``
-keeps a fifth of the SpamAssassin documents and fewer variants, for a smoke run.
+Varying lengths (JapaneseVowels): our model gets a list of (T_i, d) arrays if it
+takes one, else an array padded at the end with NaN if it takes that, else (said in
+the output) an array padded with zeros, whose padding it then reads as data. PyTorch
+leaves the padding out of the pooling, Keras masks it, 1-NN and MiniRocket read
+zero-padded series.
+
+Every fit runs in a worker process with one BLAS thread and one torch thread;
+``--jobs 2`` runs two at a time (fit seconds then include some contention for
+memory bandwidth). Fit seconds include tokenizing the training documents.
 """
 
 import os
 
-# Before numpy is imported, so that BLAS starts with one thread here and in workers.
-os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+# Before numpy (and keras) are imported, so that BLAS starts with one thread here and
+# in the workers, and Keras runs on PyTorch.
+os.environ.update(
+    OPENBLAS_NUM_THREADS="1",
+    OMP_NUM_THREADS="1",
+    MKL_NUM_THREADS="1",
+    KERAS_BACKEND="torch",
+)
 
 import argparse
 import platform
+import shlex
+import subprocess
+import sys
 import time
 import warnings
+from importlib import metadata
 
 import numpy as np
-from _data import load_spamassassin
+from _peers import HIDDEN
 from _tables import print_table
+from _tasks import TASKS, UCR_TASKS, load_task
 from joblib import Parallel, delayed
 
-# The core model: what TextRNNClassifier did before these options existed.
-CORE = {"pooling": "last", "early_stopping": False}
-# Without early stopping a SpamAssassin fit runs until the training loss stalls, up
-# to 200 epochs (about 17 minutes), so such fits get this many epochs there.
-SPAM_EPOCHS_WITHOUT_EARLY_STOPPING = 30
+# Epochs every recurrent model may run: our default max_iter, less where a fit is
+# long and small data rarely stops early (below 1,000 samples the stopping rule
+# watches the training loss, which keeps creeping down).
+MAX_EPOCHS = 200
+TASK_MAX_EPOCHS = {"spam": 100, "ACSF1": 100, "OSULeaf": 100}
+QUICK_EPOCHS = 3
+SENTENCE_SEEDS = tuple(range(10))
 
-# (label, parameters changed from the defaults); the defaults are the first row.
+# Our model: (label, parameters changed from the defaults); the defaults first.
 VARIANTS = [
     ("defaults", {}),
+    ("num_layers=2", {"num_layers": 2}),
+    ("bidirectional=True", {"bidirectional": True}),
+    ("nonlinearity='relu'", {"nonlinearity": "relu"}),
+    ("pooling='last+mean+max'", {"pooling": "last+mean+max"}),
+]
+# Added by --ablation: the options of the earlier ablation that matter most.
+ABLATION = [
     ("pooling='last'", {"pooling": "last"}),
     ("pooling='mean'", {"pooling": "mean"}),
     ("pooling='max'", {"pooling": "max"}),
-    ("max_len=300", {"max_len": 300}),
-    ("max_len=300, truncation='tail'", {"max_len": 300, "truncation": "tail"}),
-    (
-        "max_len=300, truncation='head+tail'",
-        {"max_len": 300, "truncation": "head+tail"},
-    ),
-    ("max_len=100", {"max_len": 100}),
-    ("tokenizer min_df=2", {"tokenizer": {"min_df": 2}}),
     ("embedding_size=32", {"embedding_size": 32}),
     ("dropout=0.3", {"dropout": 0.3}),
-    ("input_dropout=0.2", {"input_dropout": 0.2}),
-    ("alpha=0", {"alpha": 0.0}),
     ("recurrent_init='orthogonal'", {"recurrent_init": "orthogonal"}),
-    ("clip_norm=None", {"clip_norm": None}),
-    ("early_stopping=True", {"early_stopping": True}),
-    ("early_stopping=False", {"early_stopping": False}),
 ]
-QUICK_VARIANTS = ("defaults", "pooling='last'", "max_len=300", "dropout=0.3")
-# Variants also fitted on SpamAssassin with these random_state values (table 3):
-# one split and one seed move accuracy by a few points, more than some options do.
-SPAM_SWEEP = ("defaults", "pooling='last'", "pooling='max'", "max_len=300")
-SPAM_SEEDS = (0, 1, 2)
-SEEDS = range(10)
+TEXT_ONLY = {"embedding_size"}
+PEERS = {
+    "torch": "PyTorch nn.RNN",
+    "keras": "Keras SimpleRNN",
+    "tfidf": "TF-IDF + LogisticRegression",
+    "1nn": "1-NN (Euclidean)",
+    "minirocket": "MiniRocket (aeon)",
+}
+RNN_PEERS = ("torch", "keras")
+DETERMINISTIC = ("tfidf", "1nn")
+TASK_TITLES = {
+    "spam": "SpamAssassin",
+    "sentences": "Tutorial sentences",
+    "words": "Language of a word (characters)",
+    "digits": "Digits as 8 rows of 8 pixels",
+    "ACSF1": "ACSF1 (UCR)",
+    "OSULeaf": "OSULeaf (UCR)",
+    "JapaneseVowels": "JapaneseVowels (UEA, varying lengths)",
+}
+# Longest fits first, so that the workers finish together.
+COST = {"spam": 0, "ACSF1": 1, "OSULeaf": 2, "words": 3, "JapaneseVowels": 4}
 
 
-# ------------------------------------------------------------------- corpora
-def load_corpora(spam_path, quick):
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    from sklearn_rnn.datasets import load_sentiment
-
-    spam = dict(zip(("train", "test"), load_spamassassin(spam_path), strict=True))
-    if quick:  # every fifth document of each split
-        spam = {split: (X[::5], y[::5]) for split, (X, y) in spam.items()}
-    seed = {s: load_sentiment(subset=s, return_X_y=True) for s in ("train", "test")}
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X / 16.0, y, test_size=0.25, random_state=0, stratify=y
-    )
-    digits = {"train": (X_train, y_train), "test": (X_test, y_test)}
-    return {"SpamAssassin": spam, "seed": seed, "digits": digits}
+# ------------------------------------------------------------------ checks
+def one_line(error, limit=600):
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def as_sequences(corpus, X):
-    return X.reshape(-1, 8, 8) if corpus == "digits" else X
-
-
-# --------------------------------------------------------------------- fits
-def make_classifier(changes, random_state):
-    from sklearn_rnn import TextRNNClassifier, TextTokenizer
-
-    params = dict(changes, random_state=random_state)
-    if isinstance(params.get("tokenizer"), dict):
-        params["tokenizer"] = TextTokenizer(**params["tokenizer"])
-    return TextRNNClassifier(**params)
-
-
-def fit_rnn(corpus, data, changes, random_state=0):
-    """Fit on the corpus's train split; return (test accuracy, seconds, epochs)."""
+def tiny_fit(params, X, y):
+    """Fit TextRNNClassifier(**params) for one epoch on tiny data; None, or the
+    first line of the error."""
     from sklearn.exceptions import ConvergenceWarning
 
-    (X_train, y_train), (X_test, y_test) = data["train"], data["test"]
-    clf = make_classifier(changes, random_state)
-    if corpus == "SpamAssassin" and changes.get("early_stopping") is False:
-        clf.set_params(max_iter=SPAM_EPOCHS_WITHOUT_EARLY_STOPPING)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(as_sequences(corpus, X_train), y_train)
-    seconds = time.perf_counter() - start
-    accuracy = clf.score(as_sequences(corpus, X_test), y_test)
-    return accuracy, seconds, clf.n_iter_
+    from sklearn_rnn import TextRNNClassifier
+
+    try:
+        clf = TextRNNClassifier(max_iter=1, random_state=0)
+        clf.set_params(**params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+            clf.predict(X)
+    except Exception as error:  # noqa: BLE001 - any failure leaves the variant out
+        return f"{type(error).__name__}: {one_line(error)}"
+    return None
 
 
-def fit_baseline(corpus, data):
-    """TF-IDF + logistic regression for text, MLPClassifier for digits."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neural_network import MLPClassifier
-    from sklearn.pipeline import make_pipeline
+def available_variants(variants):
+    """(variants this package takes, notes on those it does not)."""
+    kept, notes = [], []
+    text = ["good", "not good", "bad", "not bad"]
+    labels = [1, 0, 0, 1]
+    for label, params in variants:
+        error = tiny_fit(params, text, labels)
+        if error is None:
+            kept.append((label, params))
+        else:
+            notes.append(f"ours {label} left out: {error}")
+    return kept, notes
 
-    (X_train, y_train), (X_test, y_test) = data["train"], data["test"]
-    if corpus == "digits":
-        model = MLPClassifier(random_state=0, max_iter=1000)
+
+def varying_length_input():
+    """How our model gets sequences of different lengths: "list", "nan" or
+    "zeros", and a note."""
+    rng = np.random.default_rng(0)
+    sequences = [rng.normal(size=(t, 2)) for t in (3, 5, 4, 2)]
+    labels = [0, 1, 0, 1]
+    error = tiny_fit({}, sequences, labels)
+    if error is None:
+        return "list", "ours reads varying lengths as a list of (T_i, d) arrays."
+    padded = np.full((4, 5, 2), np.nan)
+    for i, s in enumerate(sequences):
+        padded[i, : len(s)] = s
+    nan_error = tiny_fit({}, padded, labels)
+    if nan_error is None:
+        return "nan", (
+            "ours reads varying lengths as a 3-D array padded with trailing NaN "
+            f"(a list of arrays was refused: {error})."
+        )
+    return "zeros", (
+        "FALLBACK: ours reads varying lengths ZERO-PADDED at the end, and reads the "
+        f"padding as data (a list of arrays was refused: {error}; trailing NaN "
+        f"padding was refused: {nan_error})."
+    )
+
+
+def peer_notes():
+    notes = []
+    for module in ("torch", "keras", "aeon"):
+        try:
+            __import__(module)
+        except ImportError as error:
+            notes.append(f"{module} cannot be imported ({error}): its models fail.")
+    return notes
+
+
+# ------------------------------------------------------------------ jobs
+def run(job, config):
+    """Fit one model on one task with one seed, in a worker; never raises."""
+    import _peers
+
+    task_name, model, seed = job
+    try:
+        task = load_task(
+            task_name, config["spam_path"], config["locale_dir"], config["quick"]
+        )
+        budget = {
+            "max_epochs": QUICK_EPOCHS
+            if config["quick"]
+            else TASK_MAX_EPOCHS.get(task_name, MAX_EPOCHS),
+            "varying": config["varying"],
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if model in PEERS:
+                result = getattr(_peers, f"fit_{model}")(task, seed, budget)
+            else:
+                result = _peers.ours(task, seed, budget, config["variants"][model])
+        return job, result
+    except Exception as error:  # noqa: BLE001 - reported in the output
+        return job, f"{type(error).__name__}: {one_line(error)}"
+
+
+def models_for(task_name, variants):
+    """The models fitted on a task, in table order."""
+    models = [label for label, params in variants if text_or_any(task_name, params)]
+    models += list(RNN_PEERS)
+    if task_name in ("spam", "sentences", "words"):
+        models.append("tfidf")
     else:
-        model = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000))
-    start = time.perf_counter()
-    model.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
-    return model.score(X_test, y_test), seconds, getattr(model, "n_iter_", None)
+        models += ["1nn", "minirocket"]
+    return models
 
 
-def run(job, corpora):
-    kind, corpus, changes, seed = job
-    data = corpora[corpus]
-    if kind == "baseline":
-        return job, fit_baseline(corpus, data)
-    return job, fit_rnn(corpus, data, changes, seed)
+def text_or_any(task_name, params):
+    numeric = task_name not in ("spam", "sentences", "words")
+    return not (numeric and TEXT_ONLY & set(params))
 
 
-# ------------------------------------------------------------------- tables
-def jobs_for(variants):
-    jobs = [("baseline", c, None, 0) for c in ("SpamAssassin", "seed", "digits")]
-    for label, changes in [("core", CORE), *variants]:
-        spam_seeds = SPAM_SEEDS if label in SPAM_SWEEP else (0,)
-        jobs += [(label, "SpamAssassin", changes, seed) for seed in spam_seeds]
-        jobs.append((label, "digits", changes, 0))
-        for seed in SEEDS:
-            jobs.append((label, "seed", changes, seed))
+def seeds_for(task_name, model, seeds, quick):
+    if model in DETERMINISTIC:
+        return seeds[:1]
+    if task_name == "sentences" and not quick:
+        return SENTENCE_SEEDS
+    return seeds
+
+
+def make_jobs(task_names, variants, seeds, quick):
+    jobs = [
+        (task_name, model, seed)
+        for task_name in task_names
+        for model in models_for(task_name, variants)
+        for seed in seeds_for(task_name, model, seeds, quick)
+    ]
+    heavy = ("keras", "torch", "num_layers=2", "bidirectional=True")
+    jobs.sort(key=lambda job: (COST.get(job[0], 9), job[1] not in heavy))
     return jobs
 
 
-def summarise(results, label, corpus):
-    """(accuracy text, seconds, epochs) of one configuration on one corpus."""
-    if corpus != "seed":
-        accuracy, seconds, epochs = results[label, corpus, 0]
-        return f"{accuracy:.3f}", seconds, epochs
-    runs = [results[label, "seed", s] for s in SEEDS]
-    perfect = sum(r[0] == 1.0 for r in runs)
-    seconds = float(np.median([r[1] for r in runs]))
-    epochs = int(np.median([r[2] for r in runs]))
-    return f"{perfect}/10 at 1.000", seconds, epochs
+# ------------------------------------------------------------------ tables
+def label_of(model):
+    return PEERS.get(model, f"ours: {model}")
 
 
-def print_defaults(results, corpora):
-    from sklearn_rnn import TextRNNClassifier
-
-    defaults = TextRNNClassifier().get_params()
-    shown = {
-        k: defaults[k]
-        for k in ("pooling", "early_stopping", "max_len", "dropout", "hidden_size")
-    }
-    print("## 1. Defaults against baselines\n")
-    rows = []
-    for corpus in ("SpamAssassin", "seed", "digits"):
-        train, test = corpora[corpus]["train"][1], corpora[corpus]["test"][1]
-        accuracy, seconds, _ = results["baseline", corpus, 0]
-        baseline = "MLPClassifier" if corpus == "digits" else "TF-IDF + LR"
-        ours = summarise(results, "defaults", corpus)
-        core = summarise(results, "core", corpus)
-        rows.append(
-            (
-                f"{corpus} ({len(train)} / {len(test)})",
-                ours[0],
-                f"{ours[1]:.1f}",
-                ours[2],
-                f"{baseline}: {accuracy:.3f}",
-                f"{seconds:.1f}",
-                core[0],
-                f"{core[1]:.1f}",
-            )
-        )
-    print_table(
-        [
-            "corpus (train / test)",
-            "defaults: accuracy",
-            "fit s",
-            "epochs",
-            "baseline: accuracy",
-            "fit s",
-            "core model: accuracy",
-            "fit s",
-        ],
-        rows,
+def summary(runs):
+    """(accuracy "mean ± std", mean seconds, mean epochs) of the results that did
+    not fail (a failure is its error message)."""
+    runs = [r for r in runs if not isinstance(r, str)]
+    accuracies = np.array([r[0] for r in runs])
+    epochs = [r[2] for r in runs if r[2] is not None]
+    return (
+        f"{accuracies.mean():.3f} ± {accuracies.std():.3f}",
+        f"{np.mean([r[1] for r in runs]):.1f}",
+        f"{np.mean(epochs):.0f}" if epochs else "n/a",
     )
+
+
+def seeds_text(model, seeds):
+    if model in DETERMINISTIC:
+        return "deterministic"
+    if len(seeds) > 2 and seeds == tuple(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}..{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def print_task(task_name, task, variants, results, seeds, quick):
+    budget = QUICK_EPOCHS if quick else TASK_MAX_EPOCHS.get(task_name, MAX_EPOCHS)
+    print(f"## {task_name}: {TASK_TITLES[task_name]}\n")
+    extra = f", first {task.max_len} tokens" if task.max_len else ""
     print(
-        f"Defaults in this run: {shown}. Seed: random_state 0..9 (fit seconds and "
-        "epochs are medians); other corpora: random_state=0. Core model: the "
-        f"defaults with {CORE}. Fits without early stopping get "
-        f"max_iter={SPAM_EPOCHS_WITHOUT_EARLY_STOPPING} on SpamAssassin (else up to "
-        "200 epochs of ~5 s). Text baseline: TfidfVectorizer() + "
-        "LogisticRegression(max_iter=1000); digits baseline: "
-        "MLPClassifier(random_state=0, max_iter=1000) on the 64 flat pixels.\n"
+        f"Train / test: {task.describe()}. Recurrent models: at most {budget} "
+        f"epochs{extra}.\n"
     )
+    sentences = task_name == "sentences"
+    header = ["model", "test accuracy", "fit s", "epochs", "seeds"]
+    if sentences:
+        header.append("seeds at 1.000")
+    rows, failures = [], []
+    for model in models_for(task_name, variants):
+        model_seeds = seeds_for(task_name, model, seeds, quick)
+        runs = [results[task_name, model, seed] for seed in model_seeds]
+        failed = [
+            s for s, r in zip(model_seeds, runs, strict=True) if isinstance(r, str)
+        ]
+        for seed, run in zip(model_seeds, runs, strict=True):
+            if isinstance(run, str):
+                failures.append(f"{label_of(model)}, seed {seed}: {run}")
+        if len(failed) == len(runs):
+            row = [label_of(model), "failed", "n/a", "n/a", seeds_text(model, failed)]
+            rows.append(row + (["n/a"] if sentences else []))
+            continue
+        ok = tuple(s for s in model_seeds if s not in failed)
+        seed_text = seeds_text(model, ok)
+        if failed:
+            seed_text += f" ({', '.join(map(str, failed))} failed)"
+        row = [label_of(model), *summary(runs), seed_text]
+        if sentences:
+            perfect = sum(not isinstance(r, str) and r[0] == 1.0 for r in runs)
+            row.append(f"{perfect}/{len(runs)}")
+        rows.append(row)
+    print_table(header, rows)
+    for failure in failures:
+        print(f"Failed: {failure}")
+    if failures:
+        print()
 
 
-def print_ablation(results, variants):
-    print("## 2. Ablation: one option changed from the defaults\n")
+def mean_accuracy(results, task_name, model, seeds, quick):
+    """Mean accuracy over the seeds that did not fail (None if all did), and
+    whether some failed."""
+    runs = [
+        results[task_name, model, s] for s in seeds_for(task_name, model, seeds, quick)
+    ]
+    ok = [r[0] for r in runs if not isinstance(r, str)]
+    if not ok:
+        return None, True
+    return float(np.mean(ok)), len(ok) < len(runs)
+
+
+def print_overview(task_names, variants, results, seeds, quick):
+    print("## All tasks: mean test accuracy\n")
+    models, footnote = [], False
+    for task_name in task_names:
+        models += [m for m in models_for(task_name, variants) if m not in models]
     rows = []
-    for label, _ in variants:
-        spam = summarise(results, label, "SpamAssassin")
-        seed = summarise(results, label, "seed")
-        digits = summarise(results, label, "digits")
-        rows.append(
-            (
-                label,
-                spam[0],
-                f"{spam[1]:.1f}",
-                spam[2],
-                seed[0],
-                digits[0],
-                f"{digits[1]:.1f}",
-            )
-        )
-    print_table(
-        [
-            "change",
-            "SpamAssassin accuracy",
-            "fit s",
-            "epochs",
-            "seed",
-            "digits accuracy",
-            "fit s",
-        ],
-        rows,
-    )
+    for model in models:
+        row = [label_of(model)]
+        for task_name in task_names:
+            if model not in models_for(task_name, variants):
+                row.append("")
+                continue
+            accuracy, failed = mean_accuracy(results, task_name, model, seeds, quick)
+            text = "failed" if accuracy is None else f"{accuracy:.3f}"
+            partial = failed and accuracy is not None
+            row.append(text + ("*" if partial else ""))
+            footnote = footnote or partial
+        rows.append(row)
+    print_table(["model", *task_names], rows)
+    if footnote:
+        print("*: some seeds failed; the mean of the others (see the task's table).\n")
 
 
-def print_spam_seeds(results, variants):
-    labels = [label for label, _ in variants if label in SPAM_SWEEP]
-    print(f"## 3. SpamAssassin over random_state {', '.join(map(str, SPAM_SEEDS))}\n")
+def print_ablation(task_names, variants, results, seeds, quick):
+    print("## Ablation: each option changed alone, test accuracy minus the defaults'\n")
     rows = []
-    for label in labels:
-        runs = [results[label, "SpamAssassin", seed] for seed in SPAM_SEEDS]
-        accuracies = [r[0] for r in runs]
-        rows.append(
-            (
-                label,
-                " / ".join(f"{a:.3f}" for a in accuracies),
-                f"{np.mean(accuracies):.3f}",
-                f"{np.median([r[1] for r in runs]):.1f}",
-            )
-        )
-    print_table(["change", "test accuracy by seed", "mean", "median fit s"], rows)
+    for label, params in variants[1:]:
+        row = [label]
+        for task_name in task_names:
+            if not text_or_any(task_name, params):
+                row.append("(text only)")
+                continue
+            base, _ = mean_accuracy(results, task_name, "defaults", seeds, quick)
+            accuracy, failed = mean_accuracy(results, task_name, label, seeds, quick)
+            if base is None or accuracy is None:
+                row.append("failed")
+            else:
+                row.append(f"{accuracy - base:+.3f}" + ("*" if failed else ""))
+        rows.append(row)
+    print_table(["change", *task_names], rows)
 
 
+def versions():
+    names = ("numpy", "scikit-learn", "sklearn-rnn", "torch", "keras", "aeon")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    here = os.path.dirname(os.path.abspath(__file__))
+    commit = subprocess.run(
+        ["git", "-C", here, "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if commit:
+        found.append(f"working tree at {commit}")
+    return ", ".join(found)
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+# ------------------------------------------------------------------ main
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("spamassassin", help="path of spamassassin.jsonl.gz")
+    parser.add_argument(
+        "spamassassin", nargs="?", help="path of spamassassin.jsonl.gz (task spam)"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="fits run at a time")
-    parser.add_argument("--quick", action="store_true", help="a smaller smoke run")
+    parser.add_argument("--quick", action="store_true", help="a smoke run")
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        choices=TASKS,
+        default=list(TASKS),
+        metavar="TASK",
+        help=f"tasks to run (default: all of {', '.join(TASKS)})",
+    )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=None,
+        help="random_state values (default 0 1 2, or 0 with --quick)",
+    )
+    parser.add_argument(
+        "--ablation", action="store_true", help="more variants of our model"
+    )
+    parser.add_argument(
+        "--locale-dir",
+        default="/usr/share/locale",
+        help="where iso-codes' translations are installed (task words)",
+    )
     args = parser.parse_args()
+    if "spam" in args.tasks and args.spamassassin is None:
+        parser.error("the spam task needs the path of spamassassin.jsonl.gz")
+    seeds = tuple(args.seeds or ((0,) if args.quick else (0, 1, 2)))
+    task_names = [t for t in TASKS if t in args.tasks]
 
     start = time.perf_counter()
-    variants = [v for v in VARIANTS if not args.quick or v[0] in QUICK_VARIANTS]
-    corpora = load_corpora(args.spamassassin, args.quick)
-    jobs = jobs_for(variants)
-    # The longest fits first, so that two workers finish together.
-    jobs.sort(key=lambda job: job[1] != "SpamAssassin")
-    done = Parallel(n_jobs=args.jobs)(delayed(run)(job, corpora) for job in jobs)
-    results = {(job[0], job[1], job[3]): result for job, result in done}
+    variants, notes = available_variants(VARIANTS + (ABLATION if args.ablation else []))
+    varying, varying_note = varying_length_input()
+    notes += peer_notes()
+    config = {
+        "spam_path": args.spamassassin,
+        "locale_dir": args.locale_dir,
+        "quick": args.quick,
+        "varying": varying,
+        "variants": dict(variants),
+    }
+    tasks = {
+        name: load_task(name, args.spamassassin, args.locale_dir, args.quick)
+        for name in task_names
+    }
+    jobs = make_jobs(task_names, variants, seeds, args.quick)
+    done = Parallel(n_jobs=args.jobs)(delayed(run)(job, config) for job in jobs)
+    results = dict(done)
 
-    print("# TextRNNClassifier accuracy\n")
+    print("# TextRNNClassifier beside its peers: test accuracy and fit time\n")
+    print(f"Command: python {shlex.join(sys.argv)}\n")
     print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; {args.jobs} fit(s) at a time, 1 BLAS thread.\n"
+        f"Machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()}, Python "
+        f"{platform.python_version()}; {args.jobs} fit(s) at a time, 1 BLAS thread "
+        "and 1 torch thread each.\n"
     )
+    print(f"Versions: {versions()}.\n")
     print(
-        "Command: python benchmarks/accuracy.py PATH/spamassassin.jsonl.gz"
-        + (f" --jobs {args.jobs}" if args.jobs != 1 else "")
-        + (" --quick" if args.quick else "")
-        + "\n"
+        f"Recurrent models: {HIDDEN} hidden units, tanh (unless a variant says), "
+        "Adam at 0.01, batches of 200, gradient norm clipped at 5, L2 1e-4 / batch, "
+        "early stopping on a stratified 10% validation split (patience 10) from "
+        "1,000 training samples on, else on the training loss; our model with its "
+        "defaults, PyTorch and Keras set up the same way (benchmarks/_peers.py). "
+        "Accuracy: mean ± standard deviation over the seeds; fit s and epochs: "
+        "means.\n"
     )
-    print_defaults(results, corpora)
-    print_ablation(results, variants)
-    print_spam_seeds(results, variants)
-    print(f"Total benchmark time: {time.perf_counter() - start:.0f} s.")
+    if any(name in UCR_TASKS for name in task_names):
+        print(f"Varying lengths: {varying_note}\n")
+    for note in notes:
+        print(f"Note: {note}")
+    if notes:
+        print()
+    for name in task_names:
+        print_task(name, tasks[name], variants, results, seeds, args.quick)
+    print_overview(task_names, variants, results, seeds, args.quick)
+    print_ablation(task_names, variants, results, seeds, args.quick)
+    print(
+        f"Total benchmark time: {time.perf_counter() - start:.0f} s ({len(jobs)} fits)."
+    )
 
 
 if __name__ == "__main__":
