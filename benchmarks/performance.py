@@ -18,7 +18,10 @@ One command prints every table (a full run takes about 2-3 minutes on 2 cores;
 6. with ``--spamassassin``, the peak memory of ``fit`` and ``predict_proba`` on the
    SpamAssassin corpus;
 7. training step times at S1-S3 with 1 and 2 BLAS threads (child processes), the
-   measurement behind ``blas_threads="auto"``.
+   measurement behind ``blas_threads="auto"``;
+8. the cost of the architectures: a training step of a bidirectional and of a
+   two-layer network at S2 and S3, against one layer and against torch's
+   ``nn.RNN`` doing the same (on packed sequences).
 
 Everything runs on one thread: the ``*_NUM_THREADS`` variables are set below before
 numpy is imported, child processes inherit them, and torch gets
@@ -247,14 +250,32 @@ def random_batch(batch_size, max_length, n_tokens, seed=0):
     return values, offsets, y
 
 
-def time_ours(values, offsets, y, n_tokens, hidden, dtype, budget, min_repeats):
+def time_ours(
+    values,
+    offsets,
+    y,
+    n_tokens,
+    hidden,
+    dtype,
+    budget,
+    min_repeats,
+    num_layers=1,
+    bidirectional=False,
+):
     """(training step, inference) median seconds of our code on one batch."""
     from sklearn_rnn import _optimizers, _rnn
     from sklearn_rnn._sequences import pack
     from sklearn_rnn._training import Settings, train_step
 
     params = _rnn.init_params(
-        np.random.RandomState(0), n_tokens, hidden, 2, token_input=True, dtype=dtype
+        np.random.RandomState(0),
+        n_tokens,
+        hidden,
+        2,
+        token_input=True,
+        dtype=dtype,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
     )
     adam = _optimizers.Adam(params, 1e-3)
     indices = np.arange(len(offsets) - 1)
@@ -869,6 +890,111 @@ CHILDREN = {
 }
 
 
+# ------------------------------------------------------ 8. architectures
+ARCHITECTURES = {
+    "1 layer": {},
+    "bidirectional": {"bidirectional": True},
+    "2 layers": {"num_layers": 2},
+}
+
+
+def time_torch_packed(
+    torch, values, offsets, y, n_tokens, hidden, dtype, arch, budget, min_repeats
+):
+    """Median seconds of a torch training step with ``nn.RNN(**arch)`` on packed
+    sequences, read from ``h_n`` (each direction's final state of the last
+    layer), as a torch user would write a stacked or bidirectional model."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    lengths = np.diff(offsets)
+    padded = np.zeros((len(lengths), lengths.max()), dtype=np.int64)
+    padded[np.arange(lengths.max()) < lengths[:, None]] = values
+    directions = 2 if arch.get("bidirectional") else 1
+    embedding = nn.Embedding(n_tokens, hidden)
+    rnn = nn.RNN(hidden, hidden, batch_first=True, **arch)
+    output = nn.Linear(directions * hidden, 2)
+    modules = nn.ModuleList([embedding, rnn, output]).to(getattr(torch, dtype))
+    optimizer = torch.optim.Adam(modules.parameters(), lr=1e-3)
+    tokens, target = torch.from_numpy(padded), torch.from_numpy(y)
+    lengths = torch.from_numpy(lengths)
+
+    def train_step():
+        optimizer.zero_grad()
+        packed = nn.utils.rnn.pack_padded_sequence(
+            embedding(tokens), lengths, batch_first=True, enforce_sorted=False
+        )
+        _, h_n = rnn(packed)
+        summary = torch.cat(list(h_n[-directions:]), dim=1)
+        loss = nn.functional.cross_entropy(output(summary), target)
+        loss.backward()
+        nn.utils.clip_grad_norm_(modules.parameters(), 5.0)
+        optimizer.step()
+
+    with flush_denormals(torch, dtype == "float32"):
+        return median_time(train_step, budget, min_repeats)
+
+
+def architectures(torch, budget, min_repeats):
+    print("## 8. Architectures\n")
+    rows = []
+    for name in ("S2", "S3"):
+        B, T, H, V = SHAPES[name]
+        values, offsets, y = random_batch(B, T, V)
+        for dtype in DTYPES:
+            base = base_torch = None
+            for label, arch in ARCHITECTURES.items():
+                ours = time_ours(
+                    values, offsets, y, V, H, dtype, budget, min_repeats, **arch
+                )[0]
+                theirs = None
+                if torch is not None:
+                    theirs = time_torch_packed(
+                        torch,
+                        values,
+                        offsets,
+                        y,
+                        V,
+                        H,
+                        dtype,
+                        arch,
+                        budget,
+                        min_repeats,
+                    )
+                gc.collect()
+                base = base or ours
+                base_torch = base_torch or theirs
+                rows.append(
+                    (
+                        name,
+                        dtype,
+                        label,
+                        fmt(ours * 1e3, ".1f"),
+                        fmt(ours / base, ".2f"),
+                        fmt(None if theirs is None else theirs * 1e3, ".1f"),
+                        fmt(None if theirs is None else theirs / base_torch, ".2f")
+                        + "x",
+                        fmt(ratio(theirs, ours), ".2f"),
+                    )
+                )
+    print(
+        "Training step (ms; pack + loss and gradients + clip + Adam), last hidden "
+        "state of each direction:\n"
+    )
+    print_table(
+        [
+            "shape",
+            "dtype",
+            "network",
+            "ours ms",
+            "ours / 1 layer",
+            "torch ms",
+            "torch / 1 layer",
+            "torch ms / ours ms",
+        ],
+        rows,
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -876,6 +1002,11 @@ def main():
     )
     parser.add_argument(
         "--quick", action="store_true", help="small time budgets, for a smoke run"
+    )
+    parser.add_argument(
+        "--architectures-only",
+        action="store_true",
+        help="print only the header and section 8",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -888,6 +1019,9 @@ def main():
     budget, min_repeats = (0.2, 1) if args.quick else (2.0, 3)
     torch = import_torch()
     print_header(torch, args.quick, budget, min_repeats)
+    if args.architectures_only:
+        architectures(torch, budget, min_repeats)
+        return
     peaks = matmul_peak(repeats=2 if args.quick else 5)
     steps = shapes(torch, peaks, budget, min_repeats)
     per_token(steps, budget, min_repeats)
@@ -896,6 +1030,7 @@ def main():
     if args.spamassassin:
         spamassassin(args.spamassassin)
     blas_threads(args.quick)
+    architectures(torch, budget, min_repeats)
     print(f"Total benchmark time: {time.perf_counter() - start:.0f} s.")
 
 
