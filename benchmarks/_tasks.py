@@ -58,11 +58,11 @@ ISO_DOMAINS = (
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 # Tokens of a SpamAssassin document every recurrent model reads (its first ones):
-# the median document has 175 (so half are read whole), the longest 24,697. Whole
-# documents take our model about 5 s an epoch, and Keras' SimpleRNN, which steps
-# through every padded position of a batch, far longer; at 300 tokens the three
-# recurrent models' fits took 2.5 to 6 minutes each, too long for three seeds.
-SPAM_MAX_LEN = 200
+# the median document has 175 (so more than half are read whole), the longest
+# 24,697. Whole documents take our model about 5 s an epoch, and the peers, which
+# step through every padded position of a batch up to its longest document, far
+# longer: too long for seven recurrent models times three seeds.
+SPAM_MAX_LEN = 300
 
 
 @dataclass

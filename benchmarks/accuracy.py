@@ -31,7 +31,7 @@ seeds reach 1.000):
 
 Budgets, the same for every recurrent model: at most ``MAX_EPOCHS`` epochs (200, our
 default ``max_iter``, except where ``TASK_MAX_EPOCHS`` says less), and on SpamAssassin
-the first ``_tasks.SPAM_MAX_LEN`` (200) tokens of each document. ``--quick`` keeps
+the first ``_tasks.SPAM_MAX_LEN`` (300) tokens of each document. ``--quick`` keeps
 about 1,000 training and 500 test samples of each task, 3 epochs and one seed: a
 smoke run of a few minutes, whose numbers mean nothing.
 
@@ -62,6 +62,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from importlib import metadata
@@ -410,6 +411,26 @@ def cpu_name():
 
 
 # ------------------------------------------------------------------ main
+class LoadSampler:
+    """The 1-minute load average every 10 s in a thread, to tell whether other
+    processes competed with the fits."""
+
+    def __init__(self):
+        self.samples = [os.getloadavg()[0]]
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self):
+        while not self._done.wait(10):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self):
+        self._done.set()
+        self._thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -447,6 +468,7 @@ def main():
     task_names = [t for t in TASKS if t in args.tasks]
 
     start = time.perf_counter()
+    load = LoadSampler()
     variants, notes = available_variants(VARIANTS + (ABLATION if args.ablation else []))
     varying, varying_note = varying_length_input()
     notes += peer_notes()
@@ -464,6 +486,7 @@ def main():
     jobs = make_jobs(task_names, variants, seeds, args.quick)
     done = Parallel(n_jobs=args.jobs)(delayed(run)(job, config) for job in jobs)
     results = dict(done)
+    load.stop()
 
     print("# TextRNNClassifier beside its peers: test accuracy and fit time\n")
     print(f"Command: python {shlex.join(sys.argv)}\n")
@@ -473,6 +496,12 @@ def main():
         "and 1 torch thread each.\n"
     )
     print(f"Versions: {versions()}.\n")
+    print(
+        f"Load average (1 min) during the fits: mean {np.mean(load.samples):.1f}, "
+        f"max {np.max(load.samples):.1f}. This run's fits account for up to "
+        f"{args.jobs}; more means other processes shared the {os.cpu_count()} cores "
+        "and fit seconds are inflated (accuracy is not affected).\n"
+    )
     print(
         f"Recurrent models: {HIDDEN} hidden units, tanh (unless a variant says), "
         "Adam at 0.01, batches of 200, gradient norm clipped at 5, L2 1e-4 / batch, "
