@@ -8,6 +8,7 @@ nothing. Subclasses say only what differs: how targets are encoded, how samples
 are weighed, and which loss the output layer trains with.
 """
 
+import copy
 from dataclasses import KW_ONLY, dataclass, replace
 from numbers import Integral, Real
 
@@ -473,6 +474,22 @@ default=None
 
         reading = (self.max_len, self.truncation)
         frozen = self._frozen(mode)
+        if mode == "numeric" and (
+            self.embedding_init is not None or self.freeze_embedding
+        ):
+            raise ValueError(
+                "embedding_init and freeze_embedding are for token input, but X "
+                "was read as numeric sequences, whose values the model reads as "
+                "they are. For token ids, pass tokenizer='precomputed'; for "
+                "numeric sequences, leave embedding_init=None and "
+                "freeze_embedding=False."
+            )
+        if self.layer_dropout and self.num_layers == 1:
+            warn(
+                f"layer_dropout={self.layer_dropout} has no effect with "
+                "num_layers=1: it drops states between stacked layers. Use "
+                "input_dropout or dropout for a single layer."
+            )
         sequences = None
         if continuing:
             how = "partial_fit" if incremental else "warm_start"
@@ -601,6 +618,8 @@ default=None
         """Refuse to continue a text model whose tokenizer parameter has changed
         since it was fitted: the fitted vocabulary would silently stay."""
         asked = self._tokenizer_asked()
+        if isinstance(asked, FrozenEstimator):
+            asked = asked.estimator
         fitted = self.tokenizer_
         if type(asked) is type(fitted):
             mine, theirs = asked.get_params(deep=False), fitted.get_params(deep=False)
@@ -712,7 +731,16 @@ default=None
                 *tokenizer._fit_documents(documents, sample_weight)
             )
         if isinstance(tokenizer, FrozenEstimator):
-            pass  # fitted beforehand (e.g. on more text): its vocabulary is kept
+            # Fitted beforehand (e.g. on more text): its vocabulary is kept, in a
+            # copy that a later refit of the user's object cannot change.
+            if not hasattr(tokenizer.estimator, "vocabulary_size_"):
+                raise ValueError(
+                    f"The {type(tokenizer.estimator).__name__} in FrozenEstimator "
+                    "is not fitted: fit it (e.g. on all the text at hand) before "
+                    "wrapping it, or pass it unwrapped to have fit learn the "
+                    "vocabulary from X."
+                )
+            tokenizer = copy.deepcopy(tokenizer.estimator)
         elif sample_weight is not None and has_fit_parameter(
             tokenizer, "sample_weight"
         ):
@@ -768,28 +796,22 @@ default=None
         Parameters that shape the weights cannot change between calls.
         """
         params = self._params()
-        hidden_size = params["W_hh"].shape[0]
-        bidirectional = len(_rnn.directions(params)) > 1
         fitted = {
-            "hidden_size": hidden_size,
+            "hidden_size": params["W_hh"].shape[0],
             "num_layers": _rnn.n_layers(params),
-            "bidirectional": bidirectional,
+            "bidirectional": len(_rnn.directions(params)) > 1,
+            "nonlinearity": self.__dict__.get("_nonlinearity", "tanh"),
+            "pooling": self._pooling,
             "dtype": params["W_hh"].dtype.name,
-            "embedding_size": params["W_emb"].shape[1] if "W_emb" in params else None,
-            # The number of values the output layer reads.
-            "pooling": params["W_hy"].shape[0],
         }
-        pooling = self._resolve_pooling(self.input_mode_)
         asked = {
             "hidden_size": self.hidden_size,
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
+            "nonlinearity": self.nonlinearity,
+            "pooling": self._resolve_pooling(self.input_mode_),
             "dtype": self._float_dtype().name,
-            "embedding_size": self._embedding_size(self.input_mode_),
-            "pooling": _rnn.summary_width(hidden_size, pooling, bidirectional),
         }
-        if asked["pooling"] != fitted["pooling"]:
-            fitted["pooling"] = f"{self._pooling!r} ({fitted['pooling']} values)"
         for name, value in fitted.items():
             if asked[name] != value:
                 raise ValueError(
@@ -797,7 +819,31 @@ default=None
                     f"{name} {value!r}; {how} continues the fitted weights. Set "
                     f"{name} back, or fit a new model (warm_start=False)."
                 )
+        self._check_embedding_continues(params, how)
         return {name: value.copy() for name, value in params.items()}
+
+    def _check_embedding_continues(self, params, how):
+        """The embedding the parameters ask for is the fitted one. Only its size
+        matters: ``embedding_init`` starts a fit from scratch, so a continued
+        fit needs it no more (``embedding_size`` then says the size)."""
+        if self.input_mode_ != "text":
+            return
+        size = params["W_emb"].shape[1] if "W_emb" in params else None
+        if self.embedding_init is not None:
+            asked = WordVectors.size_of(self.embedding_init)
+            where = f"The vectors of embedding_init have {asked} values"
+        else:
+            asked = self.embedding_size
+            where = f"embedding_size={asked}"
+        if asked == size:
+            return
+        has = "has no embedding" if size is None else f"has an embedding of {size}"
+        fix = f"embedding_size={size}" if size else "embedding_size=None"
+        raise ValueError(
+            f"{where}, but the fitted model {has}; {how} continues the fitted "
+            f"weights. To continue them, set embedding_init=None and {fix}; or "
+            "fit a new model (warm_start=False)."
+        )
 
     def _make_optimizer(self, params, frozen, previous=None):
         """The optimizer the parameters ask for, for those not ``frozen``,

@@ -19,8 +19,10 @@ from ._validation import check_label_types, check_weight_total
 class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
     """Recurrent neural network classifier for raw text and numeric sequences.
 
-    A vanilla (Elman, tanh) many-to-one recurrent network: each sequence is read one
-    step at a time, ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)`` from ``h_0 = 0``; a
+    A vanilla (Elman) many-to-one recurrent network: each sequence is read one step
+    at a time, ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)`` from ``h_0 = 0`` (ReLU
+    with ``nonlinearity``; stacked with ``num_layers``, and read both ways with
+    ``bidirectional``); a
     summary of its hidden states (``pooling``) goes through a linear layer and a
     softmax over the classes. Training minimises the (L2-regularised) cross-entropy
     by backpropagation through time, with gradient clipping, using Adam or SGD on

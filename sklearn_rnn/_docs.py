@@ -47,18 +47,23 @@ PARAMETERS = """\
         each id selects a row of an ``n_ids x E`` embedding, which ``W_xh``
         (``E x hidden_size``) maps to the hidden units; a small ``E`` makes far
         fewer weights for a large vocabulary. Ignored for numeric input.
-    embedding_init : dict, KeyedVectors, (tokens, matrix), 2-D array or None, \
-default=None
-        Text input only: start the embedding from pretrained vectors (its size is
-        then theirs). A dict from token to vector; an object with
+    embedding_init : dict, KeyedVectors, DataFrame, (tokens, matrix), \
+2-D array or None, default=None
+        Token input only (text, or ids with ``tokenizer="precomputed"``; numeric
+        sequences refuse it): start the embedding from pretrained vectors (its
+        size is then theirs). A dict from token to vector; an object with
         ``key_to_index`` and ``vectors`` such as gensim's ``KeyedVectors``
-        (gensim itself is never imported); a pair ``(tokens, matrix)`` with one
-        row per token; or, with ``tokenizer="precomputed"``, a 2-D array whose
-        row ``i`` is token id ``i``'s vector. Tokens are matched as the tokenizer
+        (gensim itself is never imported); a DataFrame indexed by token; a pair
+        ``(tokens, matrix)`` with one row per token; or, with
+        ``tokenizer="precomputed"``, a 2-D array whose row ``i`` is token id
+        ``i``'s vector (ids are then also the keys of a dict or pair). Only the
+        vocabulary's vectors are read. Tokens are matched as the tokenizer
         writes them (lowercased by default); a token without a vector is drawn
         at random as usual, and the padding and unknown-token rows start at
         zero. Like every parameter, the vectors are kept on the estimator (and
-        pickled with it): set it to None after fitting to save a smaller file.
+        pickled with it): to save a smaller file, set ``embedding_init=None``
+        and ``embedding_size`` to the vectors' length after fitting; a continued
+        fit (``warm_start``, ``partial_fit``) needs only that size.
     freeze_embedding : bool, default=False
         Keep the embedding as it starts (pretrained vectors, or random ones)
         during training: it is neither updated nor penalised by ``alpha``.

@@ -103,6 +103,8 @@ _TOKENIZER = "sklearn_rnn._tokenizer.TextTokenizer"
 _PRECOMPUTED = "sklearn_rnn._tokenizer.PrecomputedIds"
 _ADAM = "sklearn_rnn._optimizers.Adam"
 _SGD = "sklearn_rnn._optimizers.SGD"
+# A fitted tokenizer kept through fit (a TextTokenizer inside, audited as any).
+_FROZEN = "sklearn.frozen._frozen.FrozenEstimator"
 _FLAT_STATE = "sklearn_rnn._optimizers._FlatState"
 
 #: The types a ``skops.io`` file of a model of this package holds beyond what skops
@@ -122,6 +124,7 @@ SKOPS_TRUSTED_TYPES = (
     _ADAM,
     _SGD,
     _FLAT_STATE,
+    _FROZEN,
 )
 # No document is this long; a larger transform width is a file's way of making
 # every transform allocate without bound.
@@ -612,6 +615,8 @@ class _Audit:
     # ------------------------------------------------------------ estimators
     def _estimator(self, path, est):
         tokenizer = vars(est).get("tokenizer")
+        if _type_name(tokenizer) == _FROZEN:
+            tokenizer = vars(tokenizer).get("estimator")
         if not (
             tokenizer is None
             or isinstance(tokenizer, str)  # "precomputed"; validated with the rest
@@ -620,7 +625,7 @@ class _Audit:
             self.refuse(
                 f"{path}.tokenizer",
                 f"is a {type(tokenizer).__name__}; a file may hold only None, "
-                "'precomputed' or a TextTokenizer.",
+                "'precomputed', a TextTokenizer or one in a FrozenEstimator.",
             )
             return
         state = vars(est)

@@ -17,7 +17,8 @@ class TextRNNRegressor(RegressorMixin, BaseTextRNN):
 
     The network of :class:`TextRNNClassifier` with a linear output: each sequence is
     read one step at a time, ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)`` from
-    ``h_0 = 0``, and a summary of its hidden states (``pooling``) goes through a
+    ``h_0 = 0`` (or as ``nonlinearity``, ``num_layers`` and ``bidirectional`` say),
+    and a summary of its hidden states (``pooling``) goes through a
     linear layer, one output per target. Training minimises half the squared error
     (plus an L2 penalty) by backpropagation through time, with gradient clipping,
     using Adam or SGD on mini-batches. ``score`` is the coefficient of

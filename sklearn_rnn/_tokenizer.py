@@ -945,98 +945,123 @@ class WordVectors:
     - an object with ``key_to_index`` (token -> row) and ``vectors`` (a 2-D
       array), as gensim's ``KeyedVectors`` has them (duck-typed: gensim is never
       imported);
+    - a pandas DataFrame with the tokens as its index, one vector per row (what
+      ``pd.read_csv(path, sep=" ", index_col=0, header=None)`` gives for GloVe);
     - a pair ``(tokens, matrix)``: row ``i`` of the 2-D ``matrix`` is the vector
       of ``tokens[i]``;
     - a 2-D array alone, whose row ``i`` is the vector of token id ``i``: only
-      for ``tokenizer="precomputed"``, where the ids are the user's own.
+      for ``tokenizer="precomputed"``, where the ids are the user's own (which
+      may also be the keys of a dict or the tokens of a pair).
 
-    Every mistake is a ValueError or TypeError saying what was wrong and what to
-    pass instead; nothing is read until :meth:`rows_for` needs it.
+    Only the vectors of the fitted vocabulary are read and converted (a large
+    pretrained set is never copied whole). Every mistake is a ValueError or
+    TypeError saying what was wrong and what to pass instead.
     """
 
     _FORMS = (
-        "a dict from token to vector, a gensim KeyedVectors, a pair (tokens, "
-        "matrix) whose matrix has one row per token, or (with "
-        "tokenizer='precomputed') a 2-D array with one row per token id"
+        "a dict from token to vector, a gensim KeyedVectors, a DataFrame indexed "
+        "by token, a pair (tokens, matrix) whose matrix has one row per token, or "
+        "(with tokenizer='precomputed') a 2-D array with one row per token id"
     )
 
     def __init__(self, embedding_init):
-        self.index, self.matrix = self._read(embedding_init)
-        if self.matrix.ndim != 2 or 0 in self.matrix.shape:
-            raise ValueError(
-                "embedding_init holds no vectors (its matrix has shape "
-                f"{self.matrix.shape}); pass {self._FORMS}."
-            )
-        if not np.isfinite(self.matrix).all():
-            raise ValueError(
-                "embedding_init holds NaN or infinite values; replace them (for "
-                "example with zeros) or leave those tokens out."
-            )
-
-    @property
-    def size(self):
-        """The length of a vector: the embedding size."""
-        return self.matrix.shape[1]
-
-    @classmethod
-    def size_of(cls, embedding_init):
-        """The length of the vectors, read without converting them all (a
-        continued fit asks on every call); a form it cannot read this way is
-        read whole, which names what is wrong."""
-        vectors = getattr(embedding_init, "vectors", None)
-        if isinstance(embedding_init, tuple | list) and len(embedding_init) == 2:
-            vectors = embedding_init[1]
-        elif isinstance(embedding_init, np.ndarray):
-            vectors = embedding_init
-        shape = getattr(vectors, "shape", None)
-        if shape is not None and len(shape) == 2 and shape[1] > 0:
-            return int(shape[1])
-        return cls(embedding_init).size
-
-    def _read(self, value):
+        value = embedding_init
+        # token -> row of self.matrix, or (a dict) token -> vector; None: by id.
+        self.index, self.matrix = None, None
         if hasattr(value, "key_to_index") and hasattr(value, "vectors"):
-            return dict(value.key_to_index), self._floats(value.vectors)
-        if isinstance(value, dict) or (
+            self.index, self.matrix = value.key_to_index, value.vectors
+        elif hasattr(value, "index") and hasattr(value, "to_numpy"):
+            self.index = {token: i for i, token in enumerate(value.index)}
+            self.matrix = value.to_numpy()
+        elif isinstance(value, dict) or (
             hasattr(value, "keys") and hasattr(value, "__getitem__")
         ):
-            keys = list(value.keys())
-            rows = [np.asarray(value[k]) for k in keys]
-            sizes = {row.shape for row in rows}
-            if len(sizes) > 1 or any(len(shape) != 1 for shape in sizes):
-                raise ValueError(
-                    "embedding_init's vectors must all be 1-D and of one length; "
-                    f"got shapes {sorted(sizes)}."
-                )
-            return {k: i for i, k in enumerate(keys)}, self._floats(rows)
-        if isinstance(value, tuple | list) and len(value) == 2:
+            self.index = value
+        elif self._is_pair(value):
             tokens, matrix = value
-            matrix = self._floats(matrix)
             tokens = list(tokens)
-            if matrix.ndim != 2 or len(tokens) != len(matrix):
+            self.matrix = self._as_matrix(matrix)
+            if len(tokens) != len(self.matrix):
                 raise ValueError(
                     f"embedding_init=(tokens, matrix) needs one row per token: got "
-                    f"{len(tokens)} tokens and a matrix of shape {matrix.shape}."
+                    f"{len(tokens)} tokens and a matrix of shape "
+                    f"{self.matrix.shape}."
                 )
-            if len(set(tokens)) != len(tokens):
+            self.index = {token: i for i, token in enumerate(tokens)}
+            if len(self.index) != len(tokens):
                 raise ValueError(
                     "embedding_init=(tokens, matrix) lists a token more than once; "
                     "each token needs exactly one row."
                 )
-            return {t: i for i, t in enumerate(tokens)}, matrix
-        if isinstance(value, np.ndarray) and value.ndim == 2:
-            return None, self._floats(value)
-        raise TypeError(
-            f"embedding_init got a {type(value).__name__}; pass {self._FORMS}."
-        )
+        elif isinstance(value, np.ndarray | list | tuple):
+            self.matrix = self._as_matrix(value)
+        else:
+            raise TypeError(
+                f"embedding_init got a {type(value).__name__}; pass {self._FORMS}."
+            )
+        if self.matrix is not None:
+            self.matrix = self._as_matrix(self.matrix)
+        self.size = self._size()
 
     @staticmethod
-    def _floats(matrix):
+    def _is_pair(value):
+        """A (tokens, matrix) pair rather than a matrix of two rows."""
+        if not (isinstance(value, tuple | list) and len(value) == 2):
+            return False
         try:
-            return np.asarray(matrix, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
+            return np.ndim(value[0]) == 1 and np.ndim(value[1]) == 2
+        except ValueError:  # ragged rows: not a matrix
+            return False
+
+    def _as_matrix(self, matrix):
+        matrix = np.asarray(matrix)
+        if matrix.ndim != 2 or 0 in matrix.shape:
             raise ValueError(
-                f"embedding_init's vectors are not numbers of one length: {exc}"
+                f"embedding_init's vectors form an array of shape {matrix.shape}, "
+                f"not a 2-D array of one row per vector; pass {self._FORMS}."
+            )
+        return matrix
+
+    def _size(self):
+        if self.matrix is not None:
+            return int(self.matrix.shape[1])
+        first = next(iter(self.index.values()), None)
+        if first is None:
+            raise ValueError(f"embedding_init holds no vectors; pass {self._FORMS}.")
+        return len(np.ravel(first))
+
+    @classmethod
+    def size_of(cls, embedding_init):
+        """The length of the vectors (reads none of them but one)."""
+        return cls(embedding_init).size
+
+    def _vector(self, key):
+        """The vector of ``key`` as float64, or None."""
+        if self.index is None:
+            row = key
+        else:
+            row = self.index.get(key)
+            if row is None:
+                return None
+        vector = self.index[key] if self.matrix is None else self.matrix[row]
+        try:
+            vector = np.asarray(vector, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"embedding_init's vector of {key!r} is not numbers: "
+                f"{str(vector)[:80]}."
             ) from None
+        if vector.shape != (self.size,):
+            raise ValueError(
+                f"embedding_init's vectors must all have one length: the vector of "
+                f"{key!r} has shape {vector.shape}, another has {self.size} values."
+            )
+        if not np.isfinite(vector).all():
+            raise ValueError(
+                f"embedding_init's vector of {key!r} holds NaN or infinite values; "
+                "replace them (for example with zeros) or leave the token out."
+            )
+        return vector
 
     def rows_for(self, tokenizer, n_rows):
         """The rows of a fitted tokenizer's ids that have a vector: ``(matrix,
@@ -1044,40 +1069,49 @@ class WordVectors:
         of the rows filled (never the padding or unknown-token ids)."""
         found = np.zeros(n_rows, dtype=bool)
         out = np.zeros((n_rows, self.size))
-        if self.index is None:
-            if not isinstance(tokenizer, PrecomputedIds):
-                raise ValueError(
-                    "embedding_init is a matrix alone, whose rows are token ids, "
-                    "but this tokenizer numbers the tokens itself when it is "
-                    "fitted. Pass (tokens, matrix) or a dict from token to vector, "
-                    "or use tokenizer='precomputed' with ids that are your rows."
-                )
-            if len(self.matrix) < n_rows:
+        precomputed = isinstance(tokenizer, PrecomputedIds)
+        if precomputed:
+            keys = range(n_rows)  # the ids are the user's own keys or rows
+            if self.index is None and len(self.matrix) < n_rows:
                 raise ValueError(
                     f"embedding_init has {len(self.matrix)} rows, but the training "
                     f"data has token ids up to {n_rows - 1}: give every id a row."
                 )
-            out[:] = self.matrix[:n_rows]
-            found[:] = True
+        elif self.index is None:
+            raise ValueError(
+                "embedding_init is a matrix alone, whose rows are token ids, "
+                "but this tokenizer numbers the tokens itself when it is "
+                "fitted. Pass (tokens, matrix) or a dict from token to vector, "
+                "or use tokenizer='precomputed' with ids that are your rows."
+            )
         else:
-            tokens = getattr(tokenizer, "tokens_", None)
-            if tokens is None:
+            keys = getattr(tokenizer, "tokens_", None)
+            if keys is None:
                 raise ValueError(
                     "embedding_init gives vectors by token, but the tokenizer keeps "
                     "no token list (tokens_), as in hashing mode (n_buckets): use a "
                     "TextTokenizer without n_buckets."
                 )
-            for token_id, token in enumerate(tokens[:n_rows]):
-                row = self.index.get(token)
-                if row is not None:
-                    out[token_id] = self.matrix[row]
-                    found[token_id] = True
-        found[[TextTokenizer.PAD_ID, TextTokenizer.UNK_ID]] = False
+        for token_id, key in enumerate(keys):
+            if token_id in (TextTokenizer.PAD_ID, TextTokenizer.UNK_ID):
+                continue
+            if token_id >= n_rows:
+                break
+            vector = self._vector(key)
+            if vector is not None:
+                out[token_id] = vector
+                found[token_id] = True
         if not found.any():
+            spelled = "ids" if precomputed else "tokens"
             raise ValueError(
-                f"None of the {n_rows - 2} tokens of the fitted vocabulary has a "
-                "vector in embedding_init. Check that its tokens are written as the "
-                "tokenizer writes them (lowercase=True lowercases them), e.g. "
-                "estimator.tokenizer_.tokens_[:10]."
+                f"None of the {n_rows - 2} {spelled} of the fitted vocabulary has a "
+                "vector in embedding_init. "
+                + (
+                    "With tokenizer='precomputed' the keys are the integer ids."
+                    if precomputed
+                    else "Check that its tokens are written as the tokenizer "
+                    "writes them (lowercase=True lowercases them), e.g. "
+                    "estimator.tokenizer_.tokens_[:10]."
+                )
             )
         return out, found

@@ -860,7 +860,7 @@ def _warm_start_refusals():
             DOCS4,
             Y4,
             {"embedding_size": 5},
-            "embedding_size=5.*fitted model has embedding_size 4",
+            "embedding_size=5.*fitted model has an embedding of 4",
         ),
         "dtype": (
             "numeric",

@@ -693,13 +693,17 @@ def test_embedding_mistakes_are_named_and_keep_the_fitted_model(
 # ---------------------------------------------------------------- 8. dropout
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_layer_dropout_does_nothing_to_one_layer(bidirectional, ragged):
-    fits = [
-        fit_quietly(
-            family_rnn(num_layers=1, bidirectional=bidirectional, layer_dropout=rate),
-            *ragged,
+    """As torch's dropout with num_layers=1: no effect, and a warning saying so."""
+    fits = [fit_quietly(family_rnn(num_layers=1, bidirectional=bidirectional), *ragged)]
+    with pytest.warns(UserWarning, match="no effect with num_layers=1"):
+        fits.append(
+            fit_quietly(
+                family_rnn(
+                    num_layers=1, bidirectional=bidirectional, layer_dropout=0.5
+                ),
+                *ragged,
+            )
         )
-        for rate in (0.0, 0.5)
-    ]
     assert_same_state(all_weights(fits[0]), all_weights(fits[1]))
     assert fits[0].loss_curve_ == fits[1].loss_curve_
 
@@ -732,3 +736,116 @@ def test_a_stacked_bidirectional_regressor_fits_one_sample():
         except ValueError as exc:
             failures[seed] = str(exc)[:80]
     assert not failures
+
+
+# ------------------------------------------------- pretrained vocabulary and forms
+TOY = (["good film", "bad film", "not good", "not bad", "great movie", "awful"] * 5,)
+TOY_Y = [1, 0, 0, 1, 1, 0] * 5
+
+
+def test_a_frozen_tokenizer_is_copied_saved_and_continued(tmp_path):
+    """The vocabulary of a FrozenEstimator tokenizer is the model's own copy:
+    refitting the user's tokenizer later changes nothing; load_skops loads the
+    model; warm start continues it."""
+    from sklearn.frozen import FrozenEstimator
+
+    sio = pytest.importorskip("skops.io")
+    texts = TOY[0]
+    vocabulary = TextTokenizer().fit(texts + ["excellent"])
+    model = fit_quietly(
+        TextRNNClassifier(FrozenEstimator(vocabulary), hidden_size=3, max_iter=2),
+        texts,
+        TOY_Y,
+    )
+    expected = model.predict_proba(["excellent film"])
+    vocabulary.fit(["something else entirely"])
+    np.testing.assert_array_equal(model.predict_proba(["excellent film"]), expected)
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    loaded = sklearn_rnn.load_skops(path)
+    np.testing.assert_array_equal(loaded.predict_proba(["excellent film"]), expected)
+    loaded.set_params(warm_start=True)
+    assert fit_quietly(loaded, texts, TOY_Y).n_iter_ == 4
+
+
+def test_an_unfitted_frozen_tokenizer_is_named():
+    from sklearn.frozen import FrozenEstimator
+
+    model = TextRNNClassifier(FrozenEstimator(TextTokenizer()), max_iter=1)
+    with pytest.raises(ValueError, match="in FrozenEstimator is not fitted"):
+        model.fit(TOY[0], TOY_Y)
+
+
+def test_continuing_without_the_vectors_needs_only_their_size():
+    """Dropping embedding_init after fitting (a smaller file) keeps the model
+    trainable once embedding_size says the size; the error says exactly that."""
+    model = fit_quietly(
+        TextRNNClassifier(hidden_size=3, max_iter=2, embedding_init={"good": [1, 0]}),
+        TOY[0],
+        TOY_Y,
+    )
+    model.set_params(embedding_init=None)
+    with pytest.raises(
+        ValueError, match="set embedding_init=None and embedding_size=2"
+    ):
+        model.partial_fit(TOY[0], TOY_Y)
+    model.set_params(embedding_size=2, freeze_embedding=True)
+    before = model.embedding_weights_.copy()
+    model.partial_fit(TOY[0], TOY_Y)
+    np.testing.assert_array_equal(model.embedding_weights_, before)
+
+
+def test_vectors_for_numeric_input_are_refused(ragged):
+    with pytest.raises(ValueError, match="tokenizer='precomputed'"):
+        TextRNNClassifier(embedding_init=np.ones((12, 3)), max_iter=1).fit(*ragged)
+
+
+@pytest.mark.parametrize("form", ["dict of ids", "list of lists", "pair of ids"])
+def test_precomputed_ids_take_vectors_by_id(form):
+    rng = np.random.default_rng(0)
+    ids = rng.integers(2, 10, (30, 6))
+    M = rng.normal(size=(12, 3))
+    vectors = {
+        "dict of ids": {i: M[i] for i in range(12)},
+        "list of lists": M.tolist(),
+        "pair of ids": (list(range(12)), M),
+    }[form]
+    model = TextRNNClassifier(
+        tokenizer="precomputed",
+        embedding_init=vectors,
+        freeze_embedding=True,
+        max_iter=1,
+    )
+    model = fit_quietly(model, ids, [0, 1] * 15)
+    np.testing.assert_array_equal(model.embedding_weights_[2:], M[2:10])
+
+
+def test_a_dataframe_indexed_by_token_gives_its_rows():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["good", "bad"])
+    model = fit_quietly(
+        TextRNNClassifier(embedding_init=frame, freeze_embedding=True, max_iter=1),
+        TOY[0],
+        TOY_Y,
+    )
+    tokens = list(model.tokenizer_.tokens_)
+    np.testing.assert_array_equal(model.embedding_weights_[tokens.index("bad")], [3, 4])
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ({"pooling": "last+mean"}, {"pooling": "mean+max"}),
+        ({"nonlinearity": "relu"}, {"nonlinearity": "tanh"}),
+    ],
+)
+def test_continuing_refuses_a_network_of_another_meaning(before, after):
+    """Same shapes, other meaning: the fitted weights would be read wrongly."""
+    model = fit_quietly(
+        TextRNNClassifier(hidden_size=3, max_iter=1, warm_start=True, **before),
+        TOY[0],
+        TOY_Y,
+    )
+    (name,) = after
+    with pytest.raises(ValueError, match=f"{name}=.*fitted model has {name}"):
+        model.set_params(**after).fit(TOY[0], TOY_Y)
