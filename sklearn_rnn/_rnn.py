@@ -969,13 +969,8 @@ def loss_and_gradients(
     *,
     loss="log_loss",
     sparse=False,
-    pooling="last",
-    nonlinearity="tanh",
-    input_dropout=0.0,
-    layer_dropout=0.0,
-    output_dropout=0.0,
-    rng=None,
     frozen=(),
+    **network,
 ):
     """Weighted mean loss plus L2 penalty, and its gradient.
 
@@ -1001,11 +996,12 @@ def loss_and_gradients(
         For token input, return the gradient of the token matrix as a
         :class:`RowSparseGradient` (what training uses; the optimizers and
         :func:`~sklearn_rnn._optimizers.clip_gradients` accept it).
-    pooling, nonlinearity, input_dropout, layer_dropout, output_dropout, rng
-        As in :func:`forward`. With dropout, the loss and gradients are those of
-        the network with the masks drawn from ``rng``.
     frozen : collection of str, default=()
         Parameters held fixed: no gradient, no penalty.
+    **network
+        :func:`forward`'s keyword arguments (pooling, nonlinearity, dropout
+        rates, rng). With dropout, the loss and gradients are those of the
+        network with the masks drawn from ``rng``.
 
     Returns
     -------
@@ -1015,16 +1011,7 @@ def loss_and_gradients(
         Class probabilities ("log_loss") or predictions ("squared_error")
         computed on the way (before any update).
     """
-    logits, state = forward(
-        params,
-        batch,
-        pooling=pooling,
-        nonlinearity=nonlinearity,
-        input_dropout=input_dropout,
-        layer_dropout=layer_dropout,
-        output_dropout=output_dropout,
-        rng=rng,
-    )
+    logits, state = forward(params, batch, **network)
     w = np.ones(len(y), dtype=logits.dtype) if sample_weight is None else sample_weight
     total = w.sum()
     losses, dlogits, outputs = LOSSES[loss].unit_gradient(logits, y)

@@ -100,6 +100,17 @@ class Settings:
     # stops training and the last epoch's weights are kept.
     watch_validation: bool = True
 
+    def network(self):
+        """The network's own options, as the recurrent math's ``forward`` takes
+        them."""
+        return {
+            "pooling": self.pooling,
+            "nonlinearity": self.nonlinearity,
+            "input_dropout": self.input_dropout,
+            "layer_dropout": self.layer_dropout,
+            "output_dropout": self.dropout,
+        }
+
 
 @dataclass
 class Result:
@@ -163,13 +174,9 @@ def train_step(
         alpha=settings.alpha,
         loss=settings.loss,
         sparse=True,
-        pooling=settings.pooling,
-        nonlinearity=settings.nonlinearity,
-        input_dropout=settings.input_dropout,
-        layer_dropout=settings.layer_dropout,
-        output_dropout=settings.dropout,
-        rng=rng,
         frozen=settings.frozen,
+        rng=rng,
+        **settings.network(),
     )
     if not np.isfinite(loss):
         raise_diverged(epoch, f"the loss is {loss}")
