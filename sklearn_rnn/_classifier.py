@@ -87,7 +87,7 @@ class TextRNNClassifier(ClassifierMixin, BaseTextRNN):
     }
     score = reading_inputs_once(ClassifierMixin.score)
     _loss = "log_loss"
-    _auto_pooling = {"text": "mean", "numeric": "max"}
+    _auto_pooling = {"text": "mean", "numeric": "last+mean+max"}
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, classes=None, sample_weight=None):

@@ -76,10 +76,10 @@ PARAMETERS = """\
         does), so the output layer reads ``hidden_size`` values per summary and
         direction. With "last", what a long text said early must survive every
         later step; the mean or the maximum lets every step speak to the output
-        directly. "auto" is the best of the three in the measurements of the
-        documentation (pages on choosing hyperparameters and on regression):
-        for the classifier "mean" for text and "max" for numeric input, for the
-        regressor "max" for text and "last" for numeric input.
+        directly. "auto" is the best in the measurements of the documentation
+        (pages on choosing hyperparameters and on regression): for the
+        classifier "mean" for text and "last+mean+max" for numeric input, for
+        the regressor "max" for text and "last" for numeric input.
     max_len : int or None, default=None
         Read at most ``max_len`` steps of each sequence (tokens of a document, or
         time steps of numeric input), in ``fit`` and in prediction; which steps:
