@@ -971,8 +971,7 @@ def architectures(torch, budget, min_repeats):
                         fmt(ours * 1e3, ".1f"),
                         fmt(ours / base, ".2f"),
                         fmt(None if theirs is None else theirs * 1e3, ".1f"),
-                        fmt(None if theirs is None else theirs / base_torch, ".2f")
-                        + "x",
+                        fmt(ratio(theirs, base_torch), ".2f"),
                         fmt(ratio(theirs, ours), ".2f"),
                     )
                 )
