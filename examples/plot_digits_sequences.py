@@ -9,7 +9,8 @@ For numeric input the default ``pooling="auto"`` classifies the last hidden
 state, the mean and the element-wise maximum of the hidden states, side by side
 ("last+mean+max"). The two end close (on this split and seed the MLP a little
 ahead; over seeds and beside torch and Keras, see the documentation's page on
-choosing hyperparameters); the plots show what reading row by row gives besides: a prediction after every row, and where the network errs.
+choosing hyperparameters); the plots show what reading row by row gives
+besides: a prediction after every row, and where the network errs.
 """
 
 import time
