@@ -150,11 +150,26 @@ def epochs(n):
     return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
-def raise_diverged(epoch, what):
+def raise_diverged(epoch, what, settings):
+    if settings.clip_norm is None and settings.clip_value is None:
+        remedy = "Lower learning_rate_init, or set clip_norm (or clip_value) to "
+        remedy += "bound the updates."
+    else:
+        # Clipping is on already: only a smaller step helps.
+        bound = (
+            f"clip_norm={settings.clip_norm}"
+            if settings.clip_norm is not None
+            else f"clip_value={settings.clip_value}"
+        )
+        remedy = f"Lower learning_rate_init ({bound} already bounds the gradients)."
+    if settings.nonlinearity == "relu":
+        remedy += (
+            " ReLU states are unbounded and usually need a smaller rate, e.g. 1e-3."
+        )
     raise ValueError(
-        f"Training diverged at epoch {epoch}: {what}. Lower learning_rate_init, or "
-        "set clip_norm (or clip_value) to bound the updates. The estimator was left "
-        "as it was before this call, so a previously fitted model is still usable."
+        f"Training diverged at epoch {epoch}: {what}. {remedy} The estimator was "
+        "left as it was before this call, so a previously fitted model is still "
+        "usable."
     )
 
 
@@ -179,9 +194,9 @@ def train_step(
         **settings.network(),
     )
     if not np.isfinite(loss):
-        raise_diverged(epoch, f"the loss is {loss}")
+        raise_diverged(epoch, f"the loss is {loss}", settings)
     if loss > limit:
-        raise_diverged(epoch, _blown_up(loss, limit))
+        raise_diverged(epoch, _blown_up(loss, limit), settings)
     clip_gradients(grads, clip_value=settings.clip_value, clip_norm=settings.clip_norm)
     optimizer.step(params, grads)
     return loss, outputs
@@ -347,11 +362,14 @@ class Run:
         else:
             kept_loss = self.kept_loss
         if not np.isfinite(kept_loss):
-            raise_diverged(best_epoch, f"the loss of the final weights is {kept_loss}")
+            raise_diverged(
+                best_epoch, f"the loss of the final weights is {kept_loss}", settings
+            )
         if kept_loss > self.limit:
             raise_diverged(
                 best_epoch,
                 _blown_up(kept_loss, self.limit, "the loss of the final weights"),
+                settings,
             )
         best_loss = self.kept_loss if watched else self.best_loss
         return Result(params, self.records, best_epoch, best_loss, score, warnings)
@@ -495,7 +513,7 @@ def _run_epoch(params, optimizer, data, settings, rng, epoch, cache, run):
     with np.errstate(over="ignore"):
         bounded = all(np.isfinite(np.abs(p).sum()) for p in params.values())
     if not bounded:
-        raise_diverged(epoch, "the weights overflowed")
+        raise_diverged(epoch, "the weights overflowed", settings)
     record = {"train_loss": epoch_loss / n_samples}
     if classify:
         record["train_accuracy"] = n_correct / n_samples

@@ -1056,3 +1056,20 @@ def test_monitoring_the_score_without_a_validation_set_says_it_did_nothing(
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="monitor=")
         small_rnn(monitor="score", max_iter=3, early_stopping=True).fit(*seed_train)
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_a_diverging_run_with_clipping_on_names_only_the_remedy_left(
+    split, nonlinearity
+):
+    """Clipping already bounds the gradients: the message does not suggest it
+    again, and a ReLU network is told it needs a smaller rate."""
+    params, _, rng = start()
+    optimizer = SGD(params, learning_rate=1e308)
+    run = settings(clip_norm=5.0, nonlinearity=nonlinearity)
+    with pytest.raises(ValueError, match="diverged at epoch 1") as info:
+        train(params, optimizer, split[0], run, rng)
+    message = str(info.value)
+    assert "clip_norm=5.0 already bounds the gradients" in message
+    assert "set clip_norm" not in message
+    assert ("ReLU states are unbounded" in message) == (nonlinearity == "relu")
