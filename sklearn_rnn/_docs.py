@@ -80,11 +80,14 @@ PARAMETERS = """\
         (pages on choosing hyperparameters and on regression): for the
         classifier "mean" for text and "last+mean+max" for numeric input, for
         the regressor "max" for text and "last" for numeric input.
-    max_len : int or None, default=None
+    max_len : int, None or "auto", default="auto"
         Read at most ``max_len`` steps of each sequence (tokens of a document, or
         time steps of numeric input), in ``fit`` and in prediction; which steps:
-        ``truncation``. None reads whole sequences. Shorter reading makes long
-        documents cheaper (fit time is proportional to the steps read).
+        ``truncation``. None reads whole sequences. "auto" reads the first 256
+        tokens of a document, with a warning when ``fit`` cuts a training
+        document, and numeric sequences whole. Fit time is proportional to the
+        steps read, and a few very long documents (e-mails with their
+        attachments, logs) can make up most of them.
     truncation : {"head", "tail", "head+tail"}, default="head"
         Which steps a sequence longer than ``max_len`` keeps: its first
         ``max_len``, its last ``max_len``, or the first ``max_len - max_len // 2``
@@ -180,14 +183,15 @@ PARAMETERS = """\
         before norm clipping; ``clip_value=1.0`` is the tutorial's rule.
     shuffle : bool, default=True
         Whether to shuffle the training data at each epoch.
-    length_bucketing : bool, default=False
-        When shuffling into more than one mini-batch, group sequences of similar
-        length in the same batch: each pool of 8 shuffled batches is sorted by length
-        and cut again, and the batches are then shuffled. With text of very uneven
-        lengths this saves time spent on the last steps of the longest documents,
-        but batches are less random, and when length goes with the class a batch
-        leans to one class, which can cost accuracy. No effect in full-batch
-        training or with ``shuffle=False``.
+    length_bucketing : bool, default=True
+        When shuffling into more than one mini-batch, put sequences of similar
+        length in the same batch, so that a long sequence does not run its last
+        steps alone: each pool of 8 shuffled batches is sorted and cut again,
+        then the batches are shuffled. The pool is sorted by each sample's
+        length rank within its class (for regression, within its quintile of
+        the target), so every batch keeps the class mix of the data even where
+        length goes with the class. No effect when all sequences have the same
+        length, in full-batch training, or with ``shuffle=False``.
     blas_threads : "auto", int or None, default="auto"
         Threads the BLAS library (matrix products) may use during ``fit``,
         ``partial_fit`` and prediction. The products of a recurrent network are
@@ -196,6 +200,18 @@ PARAMETERS = """\
         ``hidden_size < 256`` and leaves the library's setting alone otherwise. An
         int sets that limit; None never changes it. The previous setting is
         restored after each call.
+    n_jobs : int or None, default=None
+        Processes that train together: each mini-batch is cut into shards
+        (by a rule that looks at the batch and ``hidden_size`` only: at least
+        4096 sequences x hidden units per shard, at most 4 shards), which run
+        at once in this process and ``n_jobs - 1`` worker processes, and
+        whose gradients are summed in shard order. Any ``n_jobs`` gives the
+        same model, bit for bit. None means 1 unless in a
+        ``joblib.parallel_config`` context; -1 means all processors. Inside a
+        worker of a parallel grid search or ``cross_val_score`` it is 1: the
+        outer search uses the cores already. The workers are started at the
+        first fit that needs them and kept for later fits. Batches too small
+        for two shards run in this process alone.
     dtype : {"float64", "float32"}, default="float64"
         Floating-point type of the weights and of all computation. "float32" trains
         faster at hidden sizes of 128 and more, and halves the memory of the

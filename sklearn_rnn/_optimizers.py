@@ -20,25 +20,54 @@ from ._rnn import RowSparseGradient
 _SLICE = 65536
 
 
-def _slices(*arrays):
-    """Yield matching flat slices of same-shape contiguous arrays.
+def _pieces(params, grads):
+    """The independent pieces of an update, in order: ``(name, start, stop,
+    rows)``, a flat slice of ``_SLICE`` elements of parameter ``name``, or with
+    ``rows`` a slice of its rows (a :class:`RowSparseGradient`'s dense rows are
+    made one slice at a time, a fresh array free to overwrite, never whole)."""
+    pieces = []
+    for name, grad in grads.items():
+        if isinstance(grad, RowSparseGradient):
+            n_rows, width = grad.shape
+            step = max(1, _SLICE // width)
+            pieces += [
+                (name, start, min(start + step, n_rows), True)
+                for start in range(0, n_rows, step)
+            ]
+        else:
+            size = params[name].size
+            pieces += [
+                (name, start, min(start + _SLICE, size), False)
+                for start in range(0, size, _SLICE)
+            ]
+    return pieces
 
-    The last array may be a :class:`RowSparseGradient`: its dense rows are then
-    made one slice at a time (a fresh array, free to overwrite), never whole.
-    """
-    *dense, grad = arrays
-    if isinstance(grad, RowSparseGradient):
-        rows_per_slice = max(1, _SLICE // grad.shape[1])
-        for start, stop, g in grad.row_slices(rows_per_slice):
-            yield [a[start:stop].reshape(-1) for a in dense] + [g.reshape(-1)]
+
+def _piece(piece, grads, *states):
+    """The arrays of one piece: the slice of each of ``states`` (dicts shaped
+    like the parameters), then the gradient's."""
+    name, start, stop, rows = piece
+    grad = grads[name]
+    if rows:
+        return [s[name][start:stop].reshape(-1) for s in states] + [
+            grad.dense_rows(start, stop).reshape(-1)
+        ]
+    return [a.reshape(-1)[start:stop] for a in (*(s[name] for s in states), grad)]
+
+
+def _apply(update, pieces, threads):
+    """Run ``update(pieces)`` on all pieces, or with ``threads`` (an executor)
+    on interleaved shares of them at once: every piece is computed alike, so
+    the result is the same. NumPy releases the GIL on slices this large."""
+    if threads is None or len(pieces) < 2:
+        update(pieces)
         return
-    flat = [a.reshape(-1) for a in arrays]
-    size = flat[0].size
-    for start in range(0, size, _SLICE):
-        yield [a[start : start + _SLICE] for a in flat]
+    n = threads._max_workers
+    for done in [threads.submit(update, pieces[k::n]) for k in range(n)]:
+        done.result()
 
 
-def clip_gradients(grads, *, clip_value=None, clip_norm=None):
+def clip_gradients(grads, *, clip_value=None, clip_norm=None, threads=None):
     """Clip gradients in place and return the global norm before norm clipping.
 
     Parameters
@@ -50,6 +79,8 @@ def clip_gradients(grads, *, clip_value=None, clip_norm=None):
     clip_norm : float or None
         Rescale all gradients together so that their joint L2 norm is at most
         ``clip_norm``; the direction of the update is kept.
+    threads : concurrent.futures.ThreadPoolExecutor or None
+        Threads that share the work (the result is the same).
 
     Returns
     -------
@@ -62,7 +93,7 @@ def clip_gradients(grads, *, clip_value=None, clip_norm=None):
                 # Clipped zeros stay zero, but the penalty part may not: go dense.
                 grads[name] = g = np.asarray(g)
             np.clip(g, -clip_value, clip_value, out=g)
-    norm = float(np.sqrt(sum(_squared_norm(g) for g in grads.values())))
+    norm = float(np.sqrt(sum(_squared_norm(g, threads) for g in grads.values())))
     if clip_norm is not None and norm > clip_norm:
         scale = clip_norm / norm
         for g in grads.values():
@@ -73,9 +104,9 @@ def clip_gradients(grads, *, clip_value=None, clip_norm=None):
     return norm
 
 
-def _squared_norm(grad):
+def _squared_norm(grad, threads=None):
     if isinstance(grad, RowSparseGradient):
-        return grad.squared_norm()
+        return grad.squared_norm(threads=threads)
     return np.vdot(grad, grad)
 
 
@@ -88,11 +119,14 @@ class SGD:
         self.nesterov = nesterov
         self.velocities = {k: np.zeros_like(v) for k, v in params.items()}
 
-    def step(self, params, grads):
-        """Update ``params`` in place; ``grads`` are overwritten."""
+    def step(self, params, grads, threads=None):
+        """Update ``params`` in place; ``grads`` are overwritten. ``threads``
+        (an executor) share the work."""
         lr, mu = self.learning_rate, self.momentum
-        for name, grad in grads.items():
-            for p, v, g in _slices(params[name], self.velocities[name], grad):
+
+        def update(pieces):
+            for piece in pieces:
+                p, v, g = _piece(piece, grads, params, self.velocities)
                 v *= mu
                 g *= lr
                 v -= g
@@ -103,6 +137,8 @@ class SGD:
                     p += step
                 else:
                     p += v
+
+        _apply(update, _pieces(params, grads), threads)
 
 
 class _FlatState:
@@ -151,8 +187,9 @@ class Adam:
         """Second-moment estimates, a dict shaped like the parameters."""
         return self._v.views()
 
-    def step(self, params, grads):
-        """Update ``params`` in place; ``grads`` are overwritten."""
+    def step(self, params, grads, threads=None):
+        """Update ``params`` in place; ``grads`` are overwritten. ``threads``
+        (an executor) share the work."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         # Folding both bias corrections into the step size saves two array passes.
@@ -169,13 +206,16 @@ class Adam:
             for name, (start, stop, shape) in self._m.layout.items():
                 params[name] -= flat[start:stop].reshape(shape)
             return
-        buffer = np.empty(
-            _SLICE, dtype=np.result_type(*(g.dtype for g in grads.values()))
-        )
-        for name, grad in grads.items():
-            for p, m_s, v_s, g in _slices(params[name], m[name], v[name], grad):
+        dtype = np.result_type(*(g.dtype for g in grads.values()))
+
+        def update(pieces):
+            buffer = np.empty(_SLICE, dtype=dtype)
+            for piece in pieces:
+                p, m_s, v_s, g = _piece(piece, grads, params, m, v)
                 self._update(m_s, v_s, g, lr, buffer[: g.size])
                 p -= g
+
+        _apply(update, _pieces(params, grads), threads)
 
     def _update(self, m, v, g, lr, scratch):
         """Update the moments ``m`` and ``v`` in place and turn ``g`` into the step.

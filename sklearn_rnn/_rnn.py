@@ -857,10 +857,19 @@ class RowSparseGradient:
             stop = min(start + rows_per_slice, n_rows)
             yield start, stop, self.dense_rows(start, stop)
 
-    def squared_norm(self, rows_per_slice=256):
+    def squared_norm(self, rows_per_slice=256, threads=None):
+        """The squared L2 norm of the dense gradient; with ``threads`` (an
+        executor) the slices' sums are made at once, and added in order."""
         if not self.decay:
             return float(np.vdot(self.values, self.values)) * self.scale**2
-        return float(sum(np.vdot(g, g) for _, _, g in self.row_slices(rows_per_slice)))
+        starts = range(0, self.base.shape[0], rows_per_slice)
+
+        def part(start):
+            g = self.dense_rows(start, min(start + rows_per_slice, self.shape[0]))
+            return np.vdot(g, g)
+
+        parts = map(part, starts) if threads is None else threads.map(part, starts)
+        return float(sum(parts))
 
     def __array__(self, dtype=None, copy=None):
         dense = self.dense_rows(0, self.base.shape[0])
@@ -970,6 +979,7 @@ def loss_and_gradients(
     loss="log_loss",
     sparse=False,
     frozen=(),
+    total_weight=None,
     **network,
 ):
     """Weighted mean loss plus L2 penalty, and its gradient.
@@ -998,6 +1008,10 @@ def loss_and_gradients(
         :func:`~sklearn_rnn._optimizers.clip_gradients` accept it).
     frozen : collection of str, default=()
         Parameters held fixed: no gradient, no penalty.
+    total_weight : float, default=None
+        ``sum(w)`` of the whole batch when ``batch`` is one shard of it: the
+        loss and gradients are then this shard's share of the batch's (sum
+        the shares with :func:`combine`). None: ``sum(sample_weight)``.
     **network
         :func:`forward`'s keyword arguments (pooling, nonlinearity, dropout
         rates, rng). With dropout, the loss and gradients are those of the
@@ -1013,22 +1027,55 @@ def loss_and_gradients(
     """
     logits, state = forward(params, batch, **network)
     w = np.ones(len(y), dtype=logits.dtype) if sample_weight is None else sample_weight
-    total = w.sum()
+    total = w.sum() if total_weight is None else total_weight
     losses, dlogits, outputs = LOSSES[loss].unit_gradient(logits, y)
     value = (w * losses).sum() / total
     dlogits *= (w / total)[:, None]
     grads = backward(params, batch, state, dlogits, sparse=sparse, frozen=frozen)
+    value = add_penalty(float(value), grads, params, alpha, total, frozen)
+    return value, grads, outputs
 
-    if alpha:
-        value += penalty(params, alpha, total, frozen)
-        # A Python float keeps float32 weights float32.
-        decay = float(alpha / total)
-        for name in _penalized(params, frozen):
-            if isinstance(grads[name], RowSparseGradient):
-                grads[name].decay = decay
-            else:
-                _add_scaled(grads[name], decay, params[name])
-    return float(value), grads, outputs
+
+def add_penalty(value, grads, params, alpha, total_weight, frozen=()):
+    """The loss ``value`` plus the L2 penalty; its gradient is added to
+    ``grads`` (in place)."""
+    if not alpha:
+        return value
+    value += penalty(params, alpha, total_weight, frozen)
+    # A Python float keeps float32 weights float32.
+    decay = float(alpha / total_weight)
+    for name in _penalized(params, frozen):
+        if isinstance(grads[name], RowSparseGradient):
+            grads[name].decay = decay
+        else:
+            _add_scaled(grads[name], decay, params[name])
+    return float(value)
+
+
+def combine(shares):
+    """The loss and gradients of a batch from those of its shards, given as
+    ``(loss, grads)`` pairs in shard order (see ``total_weight`` in
+    :func:`loss_and_gradients`). Always summed in that order, so the result
+    does not depend on where, or in what order, the shards were computed.
+    """
+    value = 0.0
+    for share, _ in shares:
+        value += share
+    grads = {}
+    for name in shares[0][1]:
+        parts = [g[name] for _, g in shares]
+        if all(isinstance(p, RowSparseGradient) for p in parts):
+            grads[name] = _token_gradient(
+                parts[0].base,
+                np.concatenate([p.rows for p in parts]),
+                np.concatenate([p.values for p in parts]),
+            )
+            continue
+        total = np.array(parts[0], copy=True)
+        for part in parts[1:]:
+            total += np.asarray(part)
+        grads[name] = total
+    return value, grads
 
 
 # ---------------------------------------------------------------- prediction

@@ -17,7 +17,8 @@ from sklearn.model_selection import train_test_split
 
 from . import _rnn
 from ._optimizers import clip_gradients
-from ._sequences import pack, take
+from ._parallel import ShardedBatch, Shards
+from ._sequences import take
 
 # Sequences run together when the validation set is evaluated: bounds memory for
 # any number of samples.
@@ -99,6 +100,13 @@ class Settings:
     # False: a validation set is only evaluated and recorded; the training loss
     # stops training and the last epoch's weights are kept.
     watch_validation: bool = True
+    # Processes computing the shards of each batch (see _parallel).
+    n_workers: int = 1
+
+    def shard_spec(self):
+        """What every shard's loss and gradients are computed with, but the
+        weights and the random draws."""
+        return {"loss": self.loss, "frozen": self.frozen, **self.network()}
 
     def network(self):
         """The network's own options, as the recurrent math's ``forward`` takes
@@ -174,31 +182,49 @@ def raise_diverged(epoch, what, settings):
 
 
 def train_step(
-    params, optimizer, batch, targets, weights, settings, rng, epoch=0, limit=np.inf
+    params,
+    optimizer,
+    batch,
+    targets,
+    weights,
+    settings,
+    rng,
+    epoch=0,
+    limit=np.inf,
+    threads=None,
 ):
-    """One update on one packed batch: loss and gradients, clipping, the
-    optimizer's step. Returns the batch's loss (before the update) and outputs.
+    """One update on one batch (packed, or sharded): loss and gradients,
+    clipping, the optimizer's step, which ``threads`` (an executor) share.
+    Returns the batch's loss (before the update) and outputs.
 
     A loss that is not finite, or above ``limit``, raises the divergence error
     before the update."""
-    loss, grads, outputs = _rnn.loss_and_gradients(
-        params,
-        batch,
-        targets,
-        sample_weight=weights,
-        alpha=settings.alpha,
-        loss=settings.loss,
-        sparse=True,
-        frozen=settings.frozen,
-        rng=rng,
-        **settings.network(),
-    )
+    if isinstance(batch, ShardedBatch):
+        loss, grads, outputs = batch.loss_and_gradients(
+            targets, weights, settings.alpha, rng
+        )
+    else:
+        loss, grads, outputs = _rnn.loss_and_gradients(
+            params,
+            batch,
+            targets,
+            sample_weight=weights,
+            alpha=settings.alpha,
+            sparse=True,
+            rng=rng,
+            **settings.shard_spec(),
+        )
     if not np.isfinite(loss):
         raise_diverged(epoch, f"the loss is {loss}", settings)
     if loss > limit:
         raise_diverged(epoch, _blown_up(loss, limit), settings)
-    clip_gradients(grads, clip_value=settings.clip_value, clip_norm=settings.clip_norm)
-    optimizer.step(params, grads)
+    clip_gradients(
+        grads,
+        clip_value=settings.clip_value,
+        clip_norm=settings.clip_norm,
+        threads=threads,
+    )
+    optimizer.step(params, grads, threads=threads)
     return loss, outputs
 
 
@@ -418,14 +444,15 @@ def train(
     progress = _Progress(settings, n_epochs, watch, first_epoch)
     no_improvement = 0
     cache = {}
+    shards = Shards(params, data.sequences, settings.shard_spec(), settings.n_workers)
     # An error or an interrupt ends the progress line a terminal may show.
-    with progress:
+    with progress, shards:
         for epoch in range(1, n_epochs + 1):
             number = first_epoch + epoch
             epoch_start = time.perf_counter()
             record = {"epoch": number, "learning_rate": optimizer.learning_rate}
             record.update(
-                _run_epoch(params, optimizer, data, settings, rng, number, cache, run)
+                _run_epoch(shards, optimizer, data, settings, rng, number, cache, run)
             )
             loss, score = record["train_loss"], None
             if valid is not None:
@@ -471,25 +498,27 @@ def train(
     return run.finish(data, valid, settings)
 
 
-def _run_epoch(params, optimizer, data, settings, rng, epoch, cache, run):
+def _run_epoch(shards, optimizer, data, settings, rng, epoch, cache, run):
     """One pass over the training data; returns the epoch's record entries: the
     mean training loss, and for classification the running accuracy.
 
-    ``cache`` keeps the packed batch of full-batch training between epochs.
+    ``shards`` (:class:`~._parallel.Shards`) holds the weights and makes the
+    batches. ``cache`` keeps the batch of full-batch training between epochs.
     ``run`` holds the divergence threshold, which the call's first batch sets.
     """
-    values, offsets = data.sequences
+    params = shards.params
     targets, weights = data.targets, data.weights
     n_samples = len(data)
     classify = settings.loss == "log_loss"
     epoch_loss, n_correct = 0.0, 0
-    for idx in _epoch_batches(data.sequences.lengths, settings, rng):
+    strata = _strata(targets) if settings.length_bucketing else None
+    for idx in _epoch_batches(data.sequences.lengths, settings, rng, strata):
         if len(idx) == n_samples:
             if "full" not in cache:
-                cache["full"] = pack(values, offsets, idx)
+                cache["full"] = shards.batch(idx)
             batch = cache["full"]
         else:
-            batch = pack(values, offsets, idx)
+            batch = shards.batch(idx)
         loss, outputs = train_step(
             params,
             optimizer,
@@ -500,6 +529,7 @@ def _run_epoch(params, optimizer, data, settings, rng, epoch, cache, run):
             rng,
             epoch,
             run.limit,
+            shards.threads,
         )
         if run.limit == np.inf:
             # The call's first batch sets the reference of the divergence check.
@@ -520,28 +550,58 @@ def _run_epoch(params, optimizer, data, settings, rng, epoch, cache, run):
     return record
 
 
-def _epoch_batches(lengths, settings, rng):
-    """The sample indices of each mini-batch of one epoch, in training order."""
+def _strata(targets, n_bins=5):
+    """What length-bucketed batches keep mixed: the class of each sample, or for
+    regression the quintile of its (first) target."""
+    if targets.ndim == 1:
+        return targets
+    first = targets[:, 0]
+    edges = np.quantile(first, np.linspace(0, 1, n_bins + 1)[1:-1])
+    return np.searchsorted(edges, first, side="right")
+
+
+def _epoch_batches(lengths, settings, rng, strata=None):
+    """The sample indices of each mini-batch of one epoch, in training order.
+
+    ``strata`` (one label per sample, e.g. its class) keeps every stratum's share
+    of each length-bucketed batch close to its share of the data."""
     n_samples, batch_size = len(lengths), settings.batch_size
     if n_samples <= batch_size:
         # One batch: its gradient does not depend on the order, so there is
         # nothing to shuffle (and it can be packed once for all epochs).
         return [np.arange(n_samples)]
     order = rng.permutation(n_samples) if settings.shuffle else np.arange(n_samples)
-    batches = [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
-    if not (settings.length_bucketing and settings.shuffle):
-        return batches
+    bucket = settings.length_bucketing and settings.shuffle
+    if not bucket or lengths.min() == lengths.max():
+        return [order[s : s + batch_size] for s in range(0, n_samples, batch_size)]
     # Sort each pool of a few shuffled batches by length and cut it again, so
     # that a batch holds sequences of similar length: a long sequence no longer
-    # runs its last steps alone, one small matrix product per step. The batches
-    # are then shuffled, so lengths do not come in order.
+    # runs its last steps alone, one small matrix product per step. Sorting by
+    # length alone would give batches of one class where length goes with the
+    # class, so the pool is sorted by each sample's rank among the lengths of
+    # its own stratum: every batch takes the same slice of ranks from each
+    # stratum. The batches are then shuffled, so lengths do not come in order.
     pool = batch_size * _BUCKET_POOL
     batches = []
     for start in range(0, n_samples, pool):
         part = order[start : start + pool]
-        part = part[np.argsort(lengths[part], kind="stable")]
+        part = part[
+            np.argsort(_stratum_rank(lengths[part], strata, part), kind="stable")
+        ]
         batches += [part[s : s + batch_size] for s in range(0, len(part), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def _stratum_rank(lengths, strata, part):
+    """Each sample's rank by length within its stratum, as a fraction in (0, 1);
+    equal lengths keep their (shuffled) order."""
+    groups = np.zeros(len(part), dtype=np.intp) if strata is None else strata[part]
+    rank = np.empty(len(part))
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        by_length = members[np.argsort(lengths[members], kind="stable")]
+        rank[by_length] = (np.arange(len(members)) + 0.5) / len(members)
+    return rank
 
 
 class _Progress:

@@ -102,8 +102,10 @@ def test_parameters_have_their_documented_defaults(estimator):
     assert params["early_stopping"] == "auto"
     assert params["validation_fraction"] == 0.1
     assert params["clip_norm"] == 5.0 and params["clip_value"] is None
-    assert params["length_bucketing"] is False
+    assert params["length_bucketing"] is True
+    assert params["max_len"] == "auto"
     assert params["blas_threads"] == "auto"
+    assert params["n_jobs"] is None
     assert params["dtype"] == "float64"
     assert params["warm_start"] is False
 
@@ -549,8 +551,9 @@ def plain_proba(seed_train, seed_test):
         {"recurrent_init": "orthogonal"},
         {"input_dropout": 0.2},
         {"dropout": 0.3},
-        # Length bucketing regroups mini-batches; one full batch has none.
-        {"length_bucketing": True, "batch_size": 10},
+        # Length bucketing (the default) regroups mini-batches; one full
+        # batch has none.
+        {"length_bucketing": False, "batch_size": 10},
     ],
     ids=str,
 )
@@ -558,9 +561,9 @@ def test_each_option_changes_the_model(params, plain_proba, seed_train, seed_tes
     other = small_rnn(max_iter=15, **params).fit(*seed_train)
     assert not np.allclose(other.predict_proba(seed_test[0]), plain_proba)
     if "length_bucketing" in params:
-        unbucketed = small_rnn(max_iter=15, batch_size=10).fit(*seed_train)
+        bucketed = small_rnn(max_iter=15, batch_size=10).fit(*seed_train)
         assert not np.allclose(
-            other.predict_proba(seed_test[0]), unbucketed.predict_proba(seed_test[0])
+            other.predict_proba(seed_test[0]), bucketed.predict_proba(seed_test[0])
         )
 
 

@@ -18,6 +18,8 @@ LAYERS = [
     "_persistence",
     "_tokenizer",
     "_optimizers",
+    # Shards of batches, in worker processes: the math and the packing.
+    "_parallel",
     "_training",
     "_threads",
     "_docs",

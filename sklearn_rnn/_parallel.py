@@ -1,0 +1,467 @@
+"""Mini-batches split into shards, computed by worker processes at once.
+
+A batch of sequences is cut into shards by a rule that looks at the batch
+alone (:func:`shard_count`, :func:`split`), never at the number of workers;
+every shard's loss and gradients are computed alike wherever they run, and
+:func:`sklearn_rnn._rnn.combine` sums them in shard order. One worker or eight
+thus give the same updates, bit for bit.
+
+Why processes. One shard's step is a dozen NumPy calls on small arrays, and
+the Python work between them holds the GIL: two threads measured no faster
+than one at hidden size 128 in float32 (``benchmarks/performance.py``
+measures the processes). The workers are started once and kept for later fits
+(:class:`_Pool`); the weights and the training data live in shared memory
+that the workers map, so each batch sends only sample indices one way and
+gradients the other.
+"""
+
+import atexit
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+
+import numpy as np
+
+from . import _rnn
+from ._sequences import pack
+
+# A shard holds at least this many sequences x hidden units, so that its steps
+# stay arithmetic rather than call overhead: at hidden size 64, batches of 128
+# or more sequences are split; at 256, of 32 or more.
+SHARD_WORK = 4096
+# At most this many shards per batch (so at most this many workers are used).
+MAX_SHARDS = 4
+
+
+def shard_count(n_sequences, n_hidden):
+    """How many shards a batch of ``n_sequences`` is cut into: a function of
+    the batch and the network only, and a power of two (see :func:`reduce`)."""
+    most = min(max(n_sequences * n_hidden // SHARD_WORK, 1), MAX_SHARDS)
+    return 1 << (int(most).bit_length() - 1)
+
+
+def reduce(shares):
+    """The sum of shards' ``(loss, grads)`` shares, as a fixed binary tree: the
+    first half's sum plus the second half's. A process that computes an aligned
+    block of shards (a subtree) sums it alike, so whatever the number of
+    processes, every addition is the same one, in the same order."""
+    if len(shares) == 1:
+        return shares[0]
+    half = len(shares) // 2
+    return _rnn.combine([reduce(shares[:half]), reduce(shares[half:])])
+
+
+def split(lengths, n_shards):
+    """The shards of a batch whose sequences have ``lengths``: positions in the
+    batch, dealt round-robin by decreasing length so that every shard gets a
+    like share of the work, each in the batch's order."""
+    order = np.argsort(-lengths, kind="stable")
+    return [np.sort(order[k::n_shards]) for k in range(n_shards)]
+
+
+def shard_share(params, values, offsets, indices, targets, weights, total, spec, rng):
+    """One shard's share of its batch's loss and gradients (no penalty), and its
+    outputs: what a worker computes, and what one process computes for every
+    shard in turn."""
+    batch = pack(values, offsets, indices)
+    return _rnn.loss_and_gradients(
+        params,
+        batch,
+        targets,
+        sample_weight=weights,
+        sparse=True,
+        total_weight=total,
+        rng=rng,
+        **spec,
+    )
+
+
+class Shards:
+    """Loss and gradients of training batches, computed shard by shard, by this
+    process and ``n_workers - 1`` worker processes.
+
+    Used as a context manager around a training run: on entry the weights in
+    ``params`` (a dict updated in place by the optimizer) and the training
+    sequences move to shared memory; on exit the weights move back to private
+    arrays, holding the values they have then.
+    """
+
+    def __init__(self, params, sequences, spec, n_workers):
+        self.params = params
+        self.sequences = sequences
+        self.spec = dict(spec)  # loss_and_gradients' keywords but weights and rng
+        self.n_workers = n_workers
+        self.workers = []
+        self._files = None
+        # Threads for the optimizer's step, whose large slices release the GIL.
+        self.threads = None
+
+    def __enter__(self):
+        if self.n_workers > 1:
+            self.threads = ThreadPoolExecutor(self.n_workers)
+            try:
+                self._share()
+            except BaseException:
+                self.__exit__(*sys.exc_info())
+                raise
+        return self
+
+    def __exit__(self, *exc_info):
+        workers, self.workers = self.workers, []
+        failed = exc_info[0] is not None
+        if self.threads is not None:
+            self.threads.shutdown()
+            self.threads = None
+        try:
+            for worker in workers:
+                _POOL.give_back(worker, broken=failed or worker.busy)
+        finally:
+            if self._files is not None:
+                for name, value in list(self.params.items()):
+                    self.params[name] = np.array(value)
+                self._files.close()
+                self._files = None
+
+    def _share(self):
+        files = self._files = _SharedFiles()
+        for name, value in self.params.items():
+            self.params[name] = files.add(name, value)
+        values, offsets = self.sequences
+        self.sequences = (files.add("values", values), files.add("offsets", offsets))
+        self.workers = _POOL.take(self.n_workers - 1)
+        setup = ("attach", files.layout(), self.spec)
+        for worker in self.workers:
+            worker.ask(setup)
+        for worker in self.workers:
+            worker.answer()
+        # Every worker has mapped the files: they can go (the memory stays
+        # until the last process unmaps it).
+        files.unlink()
+
+    def batch(self, indices):
+        """The batch of the training sequences at ``indices``: packed, if it
+        makes one shard; else a :class:`ShardedBatch`."""
+        values, offsets = self.sequences
+        n_shards = shard_count(len(indices), self.params["W_hh"].shape[0])
+        if n_shards == 1:
+            return pack(values, offsets, indices)
+        lengths = offsets[indices + 1] - offsets[indices]
+        return ShardedBatch(self, indices, split(lengths, n_shards))
+
+    def compute(self, tasks, total):
+        """The batch's (loss, grads) summed over the tasks (shards) by
+        :func:`reduce`, and every shard's outputs. Each process (this one
+        first) takes an aligned block of shards and sums it."""
+        n_procs = 1 << (min(len(self.workers) + 1, len(tasks)).bit_length() - 1)
+        size = len(tasks) // n_procs
+        blocks = [tasks[k * size : (k + 1) * size] for k in range(n_procs)]
+        for worker, block in zip(self.workers, blocks[1:], strict=False):
+            worker.ask(("shards", block, total))
+        results = [_block(self.params, self.sequences, self.spec, blocks[0], total)]
+        for worker, _ in zip(self.workers, blocks[1:], strict=False):
+            loss, grads, outputs = worker.answer()
+            results.append((loss, self._restore(grads), outputs))
+        loss, grads = reduce([result[:2] for result in results])
+        return loss, grads, [o for result in results for o in result[2]]
+
+    def _restore(self, grads):
+        for name, grad in grads.items():
+            if isinstance(grad, tuple):
+                grads[name] = _rnn.RowSparseGradient(*grad[1:], self.params[name])
+        return grads
+
+
+class ShardedBatch:
+    """A batch whose loss and gradients :class:`Shards` computes shard by
+    shard: ``parts`` are positions in ``indices``, one array per shard."""
+
+    def __init__(self, shards, indices, parts):
+        self.shards = shards
+        self.indices = indices
+        self.parts = parts
+
+    def loss_and_gradients(self, targets, weights, alpha, rng):
+        """The batch's (loss, grads, outputs), as ``_rnn.loss_and_gradients``
+        gives them for the whole batch (penalty included), outputs in the order
+        of ``indices``."""
+        shards = self.shards
+        total = len(self.indices) if weights is None else weights.sum()
+        # Dropout draws masks: each shard from a generator of its own, seeded
+        # from the run's, so the masks do not depend on where a shard runs.
+        seeds = None
+        if _needs_rng(shards.spec):
+            seeds = rng.randint(2**31 - 1, size=len(self.parts))
+        tasks = [
+            (
+                self.indices[part],
+                targets[part],
+                None if weights is None else weights[part],
+                None if seeds is None else seeds[k],
+            )
+            for k, part in enumerate(self.parts)
+        ]
+        loss, grads, outputs = shards.compute(tasks, total)
+        frozen = shards.spec.get("frozen", ())
+        loss = _rnn.add_penalty(loss, grads, shards.params, alpha, total, frozen)
+        first = outputs[0]
+        combined = np.empty((len(self.indices), first.shape[1]), first.dtype)
+        for part_outputs, part in zip(outputs, self.parts, strict=True):
+            combined[part] = part_outputs
+        return loss, grads, combined
+
+
+def _needs_rng(spec):
+    return any(
+        spec.get(rate) for rate in ("input_dropout", "layer_dropout", "output_dropout")
+    )
+
+
+def _block(params, sequences, spec, block, total):
+    """A block of shards' summed (loss, grads), and each shard's outputs."""
+    shares = [_share_of(params, sequences, spec, task, total) for task in block]
+    loss, grads = reduce([share[:2] for share in shares])
+    return loss, grads, [share[2] for share in shares]
+
+
+def _share_of(params, sequences, spec, task, total):
+    indices, targets, weights, seed = task
+    rng = None if seed is None else np.random.RandomState(seed)
+    return shard_share(params, *sequences, indices, targets, weights, total, spec, rng)
+
+
+# ---------------------------------------------------------------- shared memory
+class _SharedFiles:
+    """Arrays in files of shared memory (``/dev/shm`` where there is one) that
+    other processes map by name."""
+
+    def __init__(self):
+        base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        self.folder = tempfile.mkdtemp(prefix="sklearn_rnn_", dir=base)
+        self.arrays = {}
+
+    def add(self, name, value):
+        value = np.ascontiguousarray(value)
+        path = os.path.join(self.folder, f"{len(self.arrays)}.bin")
+        if value.size:
+            shared = np.memmap(path, dtype=value.dtype, mode="w+", shape=value.shape)
+            shared[...] = value
+        else:
+            shared = value.copy()
+        self.arrays[name] = (path, shared)
+        return shared.view(np.ndarray) if value.size else shared
+
+    def layout(self):
+        return {
+            name: (path if shared.size else None, shared.dtype.str, shared.shape)
+            for name, (path, shared) in self.arrays.items()
+        }
+
+    def unlink(self):
+        for path, _ in self.arrays.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.folder)
+
+    def close(self):
+        self.unlink()
+        self.arrays.clear()
+
+
+def _attach(layout):
+    arrays = {}
+    for name, (path, dtype, shape) in layout.items():
+        if path is None:
+            arrays[name] = np.empty(shape, dtype=dtype)
+        else:
+            arrays[name] = np.memmap(path, dtype=dtype, mode="r", shape=shape).view(
+                np.ndarray
+            )
+    return arrays
+
+
+# ---------------------------------------------------------------- the workers
+def _serve(connection):
+    """A worker's life: attach to a run's shared arrays, compute shards, until
+    its connection closes."""
+    # Ctrl-C reaches the whole process group: the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    arrays = spec = None
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        kind = message[0]
+        try:
+            if kind == "attach":
+                arrays, spec = _attach(message[1]), message[2]
+                reply = None
+            elif kind == "detach":
+                arrays = spec = None
+                reply = None
+            else:
+                _, block, total = message
+                params = {
+                    n: a for n, a in arrays.items() if n not in ("values", "offsets")
+                }
+                sequences = arrays["values"], arrays["offsets"]
+                reply = _portable(_block(params, sequences, spec, block, total))
+            connection.send(("ok", reply))
+        except BaseException as error:  # noqa: BLE001 - reported to the parent
+            connection.send(("error", f"{type(error).__name__}: {error}", _trace()))
+
+
+def _trace():
+    return traceback.format_exc()
+
+
+def _portable(share):
+    """A share as it travels to the parent: sparse gradients as (rows, values),
+    without their base (the parent has the weights)."""
+    loss, grads, outputs = share
+    light = {}
+    for name, grad in grads.items():
+        if isinstance(grad, _rnn.RowSparseGradient):
+            light[name] = ("sparse", grad.rows, grad.values)
+        else:
+            light[name] = grad
+    return loss, light, outputs
+
+
+class _Worker:
+    """A worker process and the connection to it.
+
+    Started as a fresh interpreter that imports this module and serves on one
+    end of a socket pair: unlike multiprocessing's spawn or forkserver, it never
+    imports the user's ``__main__``, so a script without an
+    ``if __name__ == "__main__":`` guard still works; unlike fork, it copies no
+    threads. It imports the package from the same path as this process.
+    """
+
+    def __init__(self):
+        parent, child = socket.socketpair()
+        command = [
+            sys.executable,
+            "-c",
+            "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
+            "from sklearn_rnn._parallel import _serve_socket; "
+            "_serve_socket(int(sys.argv[2]))",
+            json.dumps(_package_path()),
+            str(child.fileno()),
+        ]
+        # One BLAS thread per worker, set before NumPy loads it.
+        env = dict(os.environ, **dict.fromkeys(_THREAD_VARIABLES, "1"))
+        try:
+            self.process = subprocess.Popen(
+                command, pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL
+            )
+        finally:
+            child.close()
+        self.connection = Connection(parent.detach())
+        self.busy = 0
+
+    def ask(self, message):
+        self.busy += 1
+        self.connection.send(message)
+
+    def answer(self):
+        try:
+            status, *reply = self.connection.recv()
+        except (EOFError, OSError) as error:
+            code = self.process.poll()
+            raise RuntimeError(
+                "A worker process of n_jobs ended unexpectedly"
+                + ("" if code is None else f" (exit code {code})")
+                + ". Set n_jobs=1 to train without worker processes."
+            ) from error
+        self.busy -= 1
+        if status == "error":
+            message, trace = reply
+            raise RuntimeError(
+                f"A worker process failed while computing a shard: {message}\n"
+                f"Its traceback:\n{trace}"
+            )
+        return reply[0]
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        with contextlib.suppress(OSError):
+            self.connection.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def _package_path():
+    """The folder this package was imported from, first, then this process's
+    path."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return [here] + [p for p in sys.path if p and p != here]
+
+
+def _serve_socket(fd):
+    _serve(Connection(fd))
+
+
+class _Pool:
+    """Worker processes kept between fits: starting one costs an interpreter
+    and the imports, more than a small fit takes."""
+
+    def __init__(self):
+        self.idle = []
+        self.lock = threading.Lock()
+
+    def take(self, n):
+        with self.lock:
+            workers, self.idle = self.idle[:n], self.idle[n:]
+        workers = [w for w in workers if w.alive() or w.stop()]
+        while len(workers) < n:
+            workers.append(_Worker())
+        return workers
+
+    def give_back(self, worker, broken=False):
+        if broken or not worker.alive():
+            worker.stop()
+            return
+        try:
+            worker.ask(("detach",))
+            worker.answer()
+        except BaseException:
+            worker.stop()
+            raise
+        with self.lock:
+            self.idle.append(worker)
+
+    def close(self):
+        with self.lock:
+            workers, self.idle = self.idle, []
+        for worker in workers:
+            worker.stop()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.close)
