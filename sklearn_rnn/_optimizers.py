@@ -67,7 +67,7 @@ def _apply(update, pieces, threads):
         done.result()
 
 
-def clip_gradients(grads, *, clip_value=None, clip_norm=None, threads=None):
+def clip_gradients(grads, *, clip_value=None, clip_norm=None):
     """Clip gradients in place and return the global norm before norm clipping.
 
     Parameters
@@ -79,8 +79,6 @@ def clip_gradients(grads, *, clip_value=None, clip_norm=None, threads=None):
     clip_norm : float or None
         Rescale all gradients together so that their joint L2 norm is at most
         ``clip_norm``; the direction of the update is kept.
-    threads : concurrent.futures.ThreadPoolExecutor or None
-        Threads that share the work (the result is the same).
 
     Returns
     -------
@@ -93,7 +91,7 @@ def clip_gradients(grads, *, clip_value=None, clip_norm=None, threads=None):
                 # Clipped zeros stay zero, but the penalty part may not: go dense.
                 grads[name] = g = np.asarray(g)
             np.clip(g, -clip_value, clip_value, out=g)
-    norm = float(np.sqrt(sum(_squared_norm(g, threads) for g in grads.values())))
+    norm = float(np.sqrt(sum(_squared_norm(g) for g in grads.values())))
     if clip_norm is not None and norm > clip_norm:
         scale = clip_norm / norm
         for g in grads.values():
@@ -104,9 +102,9 @@ def clip_gradients(grads, *, clip_value=None, clip_norm=None, threads=None):
     return norm
 
 
-def _squared_norm(grad, threads=None):
+def _squared_norm(grad):
     if isinstance(grad, RowSparseGradient):
-        return grad.squared_norm(threads=threads)
+        return grad.squared_norm()
     return np.vdot(grad, grad)
 
 

@@ -810,6 +810,16 @@ def _token_gradient(W_xh, ids, dpre, chunk_rows=4096):
     return RowSparseGradient(rows, values, W_xh)
 
 
+def _merge_rows(parts):
+    """The sum of row-sparse gradients of one matrix, added in the order given:
+    a row's sum starts from its first part's values (see _token_gradient)."""
+    return _token_gradient(
+        parts[0].base,
+        np.concatenate([part.rows for part in parts]),
+        np.concatenate([part.values for part in parts]),
+    )
+
+
 class RowSparseGradient:
     """The gradient of an embedding-like weight matrix, without its zero rows.
 
@@ -857,19 +867,10 @@ class RowSparseGradient:
             stop = min(start + rows_per_slice, n_rows)
             yield start, stop, self.dense_rows(start, stop)
 
-    def squared_norm(self, rows_per_slice=256, threads=None):
-        """The squared L2 norm of the dense gradient; with ``threads`` (an
-        executor) the slices' sums are made at once, and added in order."""
+    def squared_norm(self, rows_per_slice=256):
         if not self.decay:
             return float(np.vdot(self.values, self.values)) * self.scale**2
-        starts = range(0, self.base.shape[0], rows_per_slice)
-
-        def part(start):
-            g = self.dense_rows(start, min(start + rows_per_slice, self.shape[0]))
-            return np.vdot(g, g)
-
-        parts = map(part, starts) if threads is None else threads.map(part, starts)
-        return float(sum(parts))
+        return float(sum(np.vdot(g, g) for _, _, g in self.row_slices(rows_per_slice)))
 
     def __array__(self, dtype=None, copy=None):
         dense = self.dense_rows(0, self.base.shape[0])
@@ -1065,11 +1066,7 @@ def combine(shares):
     for name in shares[0][1]:
         parts = [g[name] for _, g in shares]
         if all(isinstance(p, RowSparseGradient) for p in parts):
-            grads[name] = _token_gradient(
-                parts[0].base,
-                np.concatenate([p.rows for p in parts]),
-                np.concatenate([p.values for p in parts]),
-            )
+            grads[name] = _merge_rows(parts)
             continue
         total = np.array(parts[0], copy=True)
         for part in parts[1:]:

@@ -218,12 +218,7 @@ def train_step(
         raise_diverged(epoch, f"the loss is {loss}", settings)
     if loss > limit:
         raise_diverged(epoch, _blown_up(loss, limit), settings)
-    clip_gradients(
-        grads,
-        clip_value=settings.clip_value,
-        clip_norm=settings.clip_norm,
-        threads=threads,
-    )
+    clip_gradients(grads, clip_value=settings.clip_value, clip_norm=settings.clip_norm)
     optimizer.step(params, grads, threads=threads)
     return loss, outputs
 

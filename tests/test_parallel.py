@@ -143,7 +143,7 @@ def test_threaded_optimizer_steps_are_identical():
         adam = _optimizers.Adam(p, 0.01)
         for _ in range(3):
             g = grads()
-            norm = _optimizers.clip_gradients(g, clip_norm=0.5, threads=threads)
+            norm = _optimizers.clip_gradients(g, clip_norm=0.5)
             adam.step(p, g, threads=threads)
         results.append((p, norm))
     for name in params:
