@@ -9,6 +9,7 @@ are weighed, and which loss the output layer trains with.
 """
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import KW_ONLY, dataclass, replace
 from numbers import Integral, Real
 
@@ -34,7 +35,7 @@ from sklearn.utils.validation import (
 
 from . import _docs, _rnn
 from ._optimizers import Plateau, make_optimizer
-from ._parallel import MAX_SHARDS
+from ._parallel import MAX_SHARDS, WORKERS_SUPPORTED
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, Ragged
 from ._threads import blas_threads
@@ -933,7 +934,7 @@ default=None
             n_workers=n_workers,
         )
 
-    def _n_workers(self):
+    def _n_workers(self, processes=True):
         """The processes that compute each batch's shards: ``n_jobs`` as joblib
         resolves it (``parallel_config`` included), one inside a worker of an
         outer joblib call (a parallel grid search already uses the cores), and
@@ -941,7 +942,15 @@ default=None
         backend, _ = get_active_backend()
         if getattr(backend, "nesting_level", 0):
             return 1
-        return max(1, min(effective_n_jobs(self.n_jobs), MAX_SHARDS))
+        n_workers = max(1, min(effective_n_jobs(self.n_jobs), MAX_SHARDS))
+        if n_workers > 1 and processes and not WORKERS_SUPPORTED:
+            warn(
+                f"n_jobs={self.n_jobs} trains in one process on this platform: "
+                "worker processes need a POSIX system (Linux, macOS). The model "
+                "is the same; set n_jobs=1 to silence this warning."
+            )
+            return 1
+        return n_workers
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -1030,33 +1039,44 @@ default=None
         params = model._params()
         dtype = params["b_y"].dtype
         tokenizer = model.tokenizer_ if model.input_mode_ == "text" else None
-        # The one parameter prediction reads: it may have been set since fit.
+        # The parameters prediction reads: they may have been set since fit.
         validate_parameter_constraints(
-            {"blas_threads": self._parameter_constraints["blas_threads"]},
-            {"blas_threads": model.blas_threads},
+            {n: self._parameter_constraints[n] for n in ("blas_threads", "n_jobs")},
+            {"blas_threads": model.blas_threads, "n_jobs": model.n_jobs},
             caller_name=type(self).__name__,
         )
         if width is None:
-            out = []
+            out = [None] * len(data)
         else:
             out = np.empty((len(data), params[width].shape[0]), dtype=dtype)
-        with blas_threads(model.blas_threads, params["W_hh"].shape[0]):
-            for start in range(0, len(data), PREDICT_CHUNK):
-                chunk = slice(start, start + PREDICT_CHUNK)
-                sequences = model._sequences(
-                    data[chunk], tokenizer, dtype, model._reading, start
-                )
-                result = run(
-                    params,
-                    *sequences,
-                    PREDICT_CHUNK,
-                    pooling=model._pooling,
-                    nonlinearity=model.__dict__.get("_nonlinearity", "tanh"),
-                )
-                if width is None:
-                    out += result
-                else:
-                    out[chunk] = result
+
+        def one_chunk(start):
+            chunk = slice(start, start + PREDICT_CHUNK)
+            sequences = model._sequences(
+                data[chunk], tokenizer, dtype, model._reading, start
+            )
+            out[chunk] = run(
+                params,
+                *sequences,
+                PREDICT_CHUNK,
+                pooling=model._pooling,
+                nonlinearity=model.__dict__.get("_nonlinearity", "tanh"),
+            )
+
+        starts = range(0, len(data), PREDICT_CHUNK)
+        # Chunks are independent: with n_jobs, threads run several at once (a
+        # chunk's steps are large products that release the GIL).
+        n_threads = min(model._n_workers(processes=False), len(starts))
+        threads = model.blas_threads
+        if n_threads > 1 and threads == "auto":
+            threads = 1
+        with blas_threads(threads, params["W_hh"].shape[0]):
+            if n_threads == 1:
+                for start in starts:
+                    one_chunk(start)
+            else:
+                with ThreadPoolExecutor(n_threads) as pool:
+                    list(pool.map(one_chunk, starts))
         return out
 
     def _outputs(self, X):

@@ -39,7 +39,9 @@ from ._sequences import pack
 # or more sequences are split; at 256, of 32 or more.
 SHARD_WORK = 4096
 # At most this many shards per batch (so at most this many workers are used).
-MAX_SHARDS = 4
+MAX_SHARDS = 2
+# Workers are started with a socket passed as an inherited file descriptor.
+WORKERS_SUPPORTED = os.name == "posix"
 
 
 def shard_count(n_sequences, n_hidden):
@@ -101,6 +103,7 @@ class Shards:
         self.spec = dict(spec)  # loss_and_gradients' keywords but weights and rng
         self.n_workers = n_workers
         self.workers = []
+        self.outboxes = []
         self._files = None
         # Threads for the optimizer's step, whose large slices release the GIL.
         self.threads = None
@@ -117,13 +120,13 @@ class Shards:
 
     def __exit__(self, *exc_info):
         workers, self.workers = self.workers, []
-        failed = exc_info[0] is not None
         if self.threads is not None:
             self.threads.shutdown()
             self.threads = None
         try:
             for worker in workers:
-                _POOL.give_back(worker, broken=failed or worker.busy)
+                # A worker interrupted mid-shard would answer late: stop it.
+                _POOL.give_back(worker, broken=worker.busy > 0)
         finally:
             if self._files is not None:
                 for name, value in list(self.params.items()):
@@ -138,14 +141,38 @@ class Shards:
         values, offsets = self.sequences
         self.sequences = (files.add("values", values), files.add("offsets", offsets))
         self.workers = _POOL.take(self.n_workers - 1)
-        setup = ("attach", files.layout(), self.spec)
-        for worker in self.workers:
-            worker.ask(setup)
+        shared = files.layout()
+        for k, worker in enumerate(self.workers):
+            boxes, layout = self._outboxes(files, k)
+            self.outboxes.append(boxes)
+            worker.ask(("attach", {**shared, **layout}, self.spec, sorted(boxes)))
         for worker in self.workers:
             worker.answer()
         # Every worker has mapped the files: they can go (the memory stays
         # until the last process unmaps it).
         files.unlink()
+
+    def _outboxes(self, files, k):
+        """Shared arrays a worker writes its token-matrix gradients to (rows and
+        values of each shard), so that they reach this process uncopied: room
+        for every row of the matrix in each of the shards it may compute.
+        Returns {name: (rows, values)} and the worker's layout of them."""
+        if self.sequences[0].ndim != 1:
+            return {}, {}  # numeric input: every gradient is small and dense
+        names = ["W_emb"] if "W_emb" in self.params else []
+        names = names or [n for n in self.params if n in ("W_xh", "W_xh_r")]
+        boxes, layout = {}, {}
+        for name in names:
+            n_rows, width = self.params[name].shape
+            keys = (f"{k}.{name}.rows", f"{k}.{name}.values")
+            boxes[name] = (
+                files.empty(keys[0], (MAX_SHARDS * n_rows,), np.intp),
+                files.empty(
+                    keys[1], (MAX_SHARDS * n_rows, width), self.params[name].dtype
+                ),
+            )
+            layout[f"outbox {name}"] = tuple(files.place(key) for key in keys)
+        return boxes, layout
 
     def batch(self, indices):
         """The batch of the training sequences at ``indices``: packed, if it
@@ -167,16 +194,25 @@ class Shards:
         for worker, block in zip(self.workers, blocks[1:], strict=False):
             worker.ask(("shards", block, total))
         results = [_block(self.params, self.sequences, self.spec, blocks[0], total)]
-        for worker, _ in zip(self.workers, blocks[1:], strict=False):
+        for k, (worker, _) in enumerate(zip(self.workers, blocks[1:], strict=False)):
             loss, grads, outputs = worker.answer()
-            results.append((loss, self._restore(grads), outputs))
+            results.append((loss, self._restore(grads, self.outboxes[k]), outputs))
         loss, grads = reduce([result[:2] for result in results])
         return loss, grads, [o for result in results for o in result[2]]
 
-    def _restore(self, grads):
+    def _restore(self, grads, outboxes):
+        """A worker's gradients as it sent them: token-matrix gradients as their
+        parts' places in the worker's outbox (or, if they did not fit, the parts
+        themselves)."""
         for name, grad in grads.items():
-            if isinstance(grad, tuple):
-                grads[name] = _rnn.RowSparseGradient(*grad[1:], self.params[name])
+            if not isinstance(grad, tuple):
+                continue
+            kind, parts = grad
+            if kind == "outbox":
+                rows, values = outboxes[name]
+                parts = [(rows[a:b], values[a:b]) for a, b in parts]
+            first, *more = parts
+            grads[name] = _rnn.RowSparseGradient(*first, self.params[name], more)
         return grads
 
 
@@ -259,9 +295,22 @@ class _SharedFiles:
         self.arrays[name] = (path, shared)
         return shared.view(np.ndarray) if value.size else shared
 
+    def empty(self, name, shape, dtype):
+        """A new shared array, its memory unused until written (a sparse file)."""
+        path = os.path.join(self.folder, f"{len(self.arrays)}.bin")
+        shared = np.memmap(path, dtype=dtype, mode="w+", shape=shape)
+        self.arrays[name] = (path, shared)
+        return shared.view(np.ndarray)
+
+    def place(self, name):
+        """Where another process finds array ``name``: (path, dtype, shape)."""
+        path, shared = self.arrays[name]
+        return path, shared.dtype.str, shared.shape
+
     def layout(self):
+        """What every worker maps, read-only: the weights and the data."""
         return {
-            name: (path if shared.size else None, shared.dtype.str, shared.shape)
+            name: (path if shared.size else None, shared.dtype.str, shared.shape, "r")
             for name, (path, shared) in self.arrays.items()
         }
 
@@ -279,11 +328,18 @@ class _SharedFiles:
 
 def _attach(layout):
     arrays = {}
-    for name, (path, dtype, shape) in layout.items():
+    for name, entry in layout.items():
+        if name.startswith("outbox "):
+            arrays[name] = tuple(
+                np.memmap(path, dtype=dtype, mode="r+", shape=shape).view(np.ndarray)
+                for path, dtype, shape in entry
+            )
+            continue
+        path, dtype, shape, mode = entry
         if path is None:
             arrays[name] = np.empty(shape, dtype=dtype)
         else:
-            arrays[name] = np.memmap(path, dtype=dtype, mode="r", shape=shape).view(
+            arrays[name] = np.memmap(path, dtype=dtype, mode=mode, shape=shape).view(
                 np.ndarray
             )
     return arrays
@@ -305,17 +361,19 @@ def _serve(connection):
         try:
             if kind == "attach":
                 arrays, spec = _attach(message[1]), message[2]
-                reply = None
-            elif kind == "detach":
-                arrays = spec = None
-                reply = None
-            else:
-                _, block, total = message
+                outboxes = {n: arrays.pop(f"outbox {n}") for n in message[3]}
                 params = {
                     n: a for n, a in arrays.items() if n not in ("values", "offsets")
                 }
                 sequences = arrays["values"], arrays["offsets"]
-                reply = _portable(_block(params, sequences, spec, block, total))
+                reply = None
+            elif kind == "detach":
+                arrays = spec = params = sequences = outboxes = None
+                reply = None
+            else:
+                _, block, total = message
+                share = _block(params, sequences, spec, block, total)
+                reply = _portable(share, outboxes)
             connection.send(("ok", reply))
         except BaseException as error:  # noqa: BLE001 - reported to the parent
             connection.send(("error", f"{type(error).__name__}: {error}", _trace()))
@@ -325,16 +383,29 @@ def _trace():
     return traceback.format_exc()
 
 
-def _portable(share):
-    """A share as it travels to the parent: sparse gradients as (rows, values),
-    without their base (the parent has the weights)."""
+def _portable(share, outboxes):
+    """A share as it travels to the parent: each token-matrix gradient's parts
+    written to the outbox for it, and sent as their places there (or, if they
+    do not fit, as arrays), without their base (the parent has the weights)."""
     loss, grads, outputs = share
     light = {}
     for name, grad in grads.items():
-        if isinstance(grad, _rnn.RowSparseGradient):
-            light[name] = ("sparse", grad.rows, grad.values)
-        else:
+        if not isinstance(grad, _rnn.RowSparseGradient):
             light[name] = grad
+            continue
+        parts = grad.parts()
+        box = outboxes.get(name)
+        if box is None or sum(len(r) for r, _ in parts) > len(box[0]):
+            light[name] = ("arrays", parts)
+            continue
+        places, start = [], 0
+        for rows, values in parts:
+            stop = start + len(rows)
+            box[0][start:stop] = rows
+            box[1][start:stop] = values
+            places.append((start, stop))
+            start = stop
+        light[name] = ("outbox", places)
     return loss, light, outputs
 
 
@@ -434,9 +505,13 @@ class _Pool:
     def __init__(self):
         self.idle = []
         self.lock = threading.Lock()
+        self.pid = os.getpid()
 
     def take(self, n):
         with self.lock:
+            if os.getpid() != self.pid:
+                # A forked child: the idle workers are its parent's to use.
+                self.idle, self.pid = [], os.getpid()
             workers, self.idle = self.idle[:n], self.idle[n:]
         workers = [w for w in workers if w.alive() or w.stop()]
         while len(workers) < n:

@@ -810,16 +810,6 @@ def _token_gradient(W_xh, ids, dpre, chunk_rows=4096):
     return RowSparseGradient(rows, values, W_xh)
 
 
-def _merge_rows(parts):
-    """The sum of row-sparse gradients of one matrix, added in the order given:
-    a row's sum starts from its first part's values (see _token_gradient)."""
-    return _token_gradient(
-        parts[0].base,
-        np.concatenate([part.rows for part in parts]),
-        np.concatenate([part.values for part in parts]),
-    )
-
-
 class RowSparseGradient:
     """The gradient of an embedding-like weight matrix, without its zero rows.
 
@@ -832,14 +822,21 @@ class RowSparseGradient:
     straightforward way.
     """
 
-    __slots__ = ("rows", "values", "base", "decay", "scale")
+    __slots__ = ("rows", "values", "base", "decay", "scale", "more")
 
-    def __init__(self, rows, values, base):
+    def __init__(self, rows, values, base, more=()):
         self.rows = rows
         self.values = values
         self.base = base
         self.decay = 0.0
         self.scale = 1.0
+        # Further (rows, values) parts added to this one, in order (the shards
+        # of a batch, see combine): summed one slice of rows at a time, where
+        # they are used, rather than merged into one array first.
+        self.more = tuple(more)
+
+    def parts(self):
+        return ((self.rows, self.values), *self.more)
 
     @property
     def shape(self):
@@ -854,6 +851,11 @@ class RowSparseGradient:
         out = np.zeros((stop - start, self.base.shape[1]), dtype=self.values.dtype)
         first, last = np.searchsorted(self.rows, [start, stop])
         out[self.rows[first:last] - start] = self.values[first:last]
+        for rows, values in self.more:
+            # Rows are distinct within a part: += adds each once. A row's sum
+            # is its parts' values added in order, as merging them would be.
+            first, last = np.searchsorted(rows, [start, stop])
+            out[rows[first:last] - start] += values[first:last]
         if self.decay:
             out += self.decay * self.base[start:stop]
         if self.scale != 1.0:
@@ -868,7 +870,7 @@ class RowSparseGradient:
             yield start, stop, self.dense_rows(start, stop)
 
     def squared_norm(self, rows_per_slice=256):
-        if not self.decay:
+        if not self.decay and not self.more:
             return float(np.vdot(self.values, self.values)) * self.scale**2
         return float(sum(np.vdot(g, g) for _, _, g in self.row_slices(rows_per_slice)))
 
@@ -1066,7 +1068,8 @@ def combine(shares):
     for name in shares[0][1]:
         parts = [g[name] for _, g in shares]
         if all(isinstance(p, RowSparseGradient) for p in parts):
-            grads[name] = _merge_rows(parts)
+            every = [part for p in parts for part in p.parts()]
+            grads[name] = RowSparseGradient(*every[0], parts[0].base, every[1:])
             continue
         total = np.array(parts[0], copy=True)
         for part in parts[1:]:

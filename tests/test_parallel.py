@@ -214,3 +214,33 @@ def test_an_error_in_training_stops_busy_workers_and_the_next_fit_works(monkeypa
     assert not hasattr(clf, "tokenizer_")  # nothing half-fitted
     assert all(w.busy == 0 and w.alive() for w in _parallel._POOL.idle)
     assert_same_model(reference, clf.fit(X, y))
+
+
+def test_without_worker_support_one_process_trains_with_a_warning(monkeypatch):
+    import sklearn_rnn._base
+
+    monkeypatch.setattr(sklearn_rnn._base, "WORKERS_SUPPORTED", False)
+    with pytest.warns(UserWarning, match="need a POSIX system"):
+        assert TextRNNClassifier(n_jobs=2)._n_workers() == 1
+
+
+def test_prediction_in_threads_gives_the_same_outputs():
+    from sklearn_rnn._training import PREDICT_CHUNK
+
+    X, y = documents(200)
+    clf = TextRNNClassifier(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
+    X_big, _ = documents(2 * PREDICT_CHUNK + 10, seed=1)
+    one = clf.predict_proba(X_big)
+    clf.set_params(n_jobs=2)
+    np.testing.assert_array_equal(clf.predict_proba(X_big), one)
+    np.testing.assert_array_equal(
+        clf.transform(X_big), clf.set_params(n_jobs=1).transform(X_big)
+    )
+    per_step = clf.set_params(n_jobs=2).predict_proba_per_step(X_big)
+    assert len(per_step) == len(X_big)
+    expected = clf.set_params(n_jobs=1).predict_proba_per_step(X_big)
+    for a, b in zip(per_step, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    clf.set_params(n_jobs="two")
+    with pytest.raises(ValueError, match="n_jobs"):
+        clf.predict(X_big[:3])
