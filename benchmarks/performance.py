@@ -21,11 +21,18 @@ One command prints every table (a full run takes about 2-3 minutes on 2 cores;
    measurement behind ``blas_threads="auto"``;
 8. the cost of the architectures: a training step of a bidirectional and of a
    two-layer network at S2 and S3, against one layer and against torch's
-   ``nn.RNN`` doing the same (on packed sequences).
+   ``nn.RNN`` doing the same (on packed sequences);
+9. training steps at S2 and S3 with 1 and 2 worker processes (``n_jobs``), whether
+   the weights are the same, and torch with 1 and 2 threads; ``predict_proba``
+   with ``n_jobs`` 1 and 2;
+10. with ``--spamassassin``, default fits on the SpamAssassin e-mails over three
+   seeds (time, epochs, accuracy, time per token against short documents), with
+   and without length bucketing, with ``n_jobs=2``, and with the former defaults
+   (whole documents).
 
-Everything runs on one thread: the ``*_NUM_THREADS`` variables are set below before
-numpy is imported, child processes inherit them, and torch gets
-``torch.set_num_threads(1)``.
+Everything runs on one thread but what ``n_jobs=2`` and torch's two threads run in
+sections 9 and 10: the ``*_NUM_THREADS`` variables are set below before numpy is
+imported, child processes inherit them, and torch gets ``torch.set_num_threads(1)``.
 
 torch and skorch are optional; without them their columns print "n/a". To run the
 comparison in a fresh environment, install the package with its ``bench`` extra
@@ -57,6 +64,7 @@ import sys
 import tempfile
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import _data
@@ -994,6 +1002,233 @@ def architectures(torch, budget, min_repeats):
     )
 
 
+# ------------------------------------------------------------ 9. workers
+def time_workers(values, offsets, y, n_tokens, hidden, dtype, n_workers, budget, reps):
+    """(median training-step seconds, weights after 3 steps) with ``n_workers``
+    processes computing the batch's shards (what ``fit(n_jobs=...)`` runs)."""
+    from sklearn_rnn import _optimizers, _rnn
+    from sklearn_rnn._parallel import Shards
+    from sklearn_rnn._training import Settings, train_step
+
+    params = _rnn.init_params(
+        np.random.RandomState(0), n_tokens, hidden, 2, token_input=True, dtype=dtype
+    )
+    adam = _optimizers.Adam(params, 1e-3)
+    settings = Settings(
+        loss="log_loss", pooling="last", batch_size=len(y), clip_norm=5.0
+    )
+    indices = np.arange(len(y))
+    with Shards(params, (values, offsets), settings.shard_spec(), n_workers) as work:
+
+        def step():
+            batch = work.batch(indices)
+            train_step(
+                work.params,
+                adam,
+                batch,
+                y,
+                None,
+                settings,
+                None,
+                0,
+                np.inf,
+                work.threads,
+            )
+
+        for _ in range(3):
+            step()
+        after = {name: value.copy() for name, value in work.params.items()}
+        return median_time(step, budget, reps, warmup=0), after
+
+
+def workers(torch, budget, min_repeats):
+    from sklearn_rnn._parallel import shard_count
+
+    print("## 9. Workers (n_jobs)\n")
+    rows = []
+    for name in ("S2", "S3"):
+        B, T, H, V = SHAPES[name]
+        values, offsets, y = random_batch(B, T, V)
+        for dtype in DTYPES:
+            one, w1 = time_workers(
+                values, offsets, y, V, H, dtype, 1, budget, min_repeats
+            )
+            two, w2 = time_workers(
+                values, offsets, y, V, H, dtype, 2, budget, min_repeats
+            )
+            same = all(np.array_equal(w1[k], w2[k]) for k in w1)
+            torch_times = [None, None]
+            if torch is not None:
+                for i, threads in enumerate((1, 2)):
+                    torch.set_num_threads(threads)
+                    torch_times[i] = time_torch(
+                        torch, values, offsets, y, V, H, dtype, budget, min_repeats
+                    )[0]
+                torch.set_num_threads(1)
+            gc.collect()
+            rows.append(
+                (
+                    name,
+                    dtype,
+                    shard_count(B, H),
+                    f"{one * 1e3:.1f}",
+                    f"{two * 1e3:.1f}",
+                    f"{one / two:.2f}",
+                    "yes" if same else "NO",
+                    fmt(
+                        None if torch_times[1] is None else torch_times[1] * 1e3, ".1f"
+                    ),
+                    fmt(ratio(torch_times[0], torch_times[1]), ".2f"),
+                    fmt(ratio(torch_times[1], two), ".2f"),
+                )
+            )
+    print(
+        "Training step (ms; shards + clip + Adam) with 1 and 2 processes "
+        "(`n_jobs`), and torch (padded, as in section 2) with 1 and 2 threads:\n"
+    )
+    print_table(
+        [
+            "shape",
+            "dtype",
+            "shards",
+            "1 worker ms",
+            "2 workers ms",
+            "speed-up",
+            "same weights",
+            "torch 2 threads ms",
+            "torch speed-up",
+            "torch 2 thr / ours 2 workers",
+        ],
+        rows,
+    )
+    print(
+        "Same weights: bit for bit after 3 steps. The shards of a batch are fixed "
+        "by the batch and the hidden size, never by the number of workers.\n"
+    )
+    predict_threads(budget, min_repeats)
+
+
+def predict_threads(budget, min_repeats):
+    """predict_proba on many documents with n_jobs=1 and 2 (threads over the
+    chunks of 1,024 documents)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_rnn import TextRNNClassifier
+
+    documents, first, _ = word_documents(N_DOCS, N_WORDS, 1, MAX_WORDS, 0)
+    many, _, _ = word_documents(20_000, N_WORDS, 1, MAX_WORDS, 1)
+    rows = []
+    for hidden in (64, 256):
+        clf = TextRNNClassifier(hidden_size=hidden, max_iter=1, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(documents, first % 2)
+        times = []
+        for n_jobs in (1, 2):
+            clf.set_params(n_jobs=n_jobs)
+            times.append(median_time(partial(clf.predict_proba, many), budget, 1))
+        same = np.array_equal(
+            clf.set_params(n_jobs=1).predict_proba(many),
+            clf.set_params(n_jobs=2).predict_proba(many),
+        )
+        rows.append(
+            (
+                hidden,
+                f"{times[0]:.2f}",
+                f"{times[1]:.2f}",
+                f"{times[0] / times[1]:.2f}",
+                "yes" if same else "NO",
+            )
+        )
+    print(
+        f"`predict_proba` on {len(many):,} generated documents of 1-{MAX_WORDS} "
+        "words (seconds; chunks of 1,024 documents, in threads with n_jobs=2):\n"
+    )
+    print_table(
+        ["hidden_size", "n_jobs=1 s", "n_jobs=2 s", "speed-up", "same output"], rows
+    )
+
+
+# ------------------------------------------------------ 10. long documents
+def fit_seconds(clf, X, y):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # max_len="auto" says it cut
+        start = time.perf_counter()
+        clf.fit(X, y)
+        return time.perf_counter() - start
+
+
+def tokens_read(clf, X):
+    lengths = np.diff(clf.tokenizer_.transform_ragged(X)[1])
+    limit = clf._reading[0]
+    return int(lengths.sum() if limit is None else np.minimum(lengths, limit).sum())
+
+
+def per_token_rate(clf, X):
+    """Median epoch seconds per token read (training and validation parts)."""
+    return statistics.median(r["seconds"] for r in clf.history_) / tokens_read(clf, X)
+
+
+def long_documents(path, seeds):
+    from sklearn_rnn import TextRNNClassifier
+
+    (X, y), (X_test, y_test) = load_spamassassin(path)
+    short, first, _ = word_documents(N_DOCS, N_WORDS, 1, MAX_WORDS, 0)
+    short_clf = TextRNNClassifier(max_iter=5, random_state=0)
+    fit_seconds(short_clf, short, first % 2)
+    short_rate = per_token_rate(short_clf, short)
+    configs = {
+        "defaults": {},
+        "defaults, length_bucketing=False": {"length_bucketing": False},
+        "defaults, n_jobs=2": {"n_jobs": 2},
+        "max_len=None, length_bucketing=False (former defaults)": {
+            "max_len": None,
+            "length_bucketing": False,
+        },
+    }
+    rows = []
+    for label, options in configs.items():
+        for seed in seeds:
+            clf = TextRNNClassifier(random_state=seed, **options)
+            seconds = fit_seconds(clf, X, y)
+            rate = per_token_rate(clf, X)
+            rows.append(
+                (
+                    label,
+                    seed,
+                    f"{seconds:.1f}",
+                    clf.n_iter_,
+                    f"{clf.score(X_test, y_test):.4f}",
+                    f"{rate * 1e6:.2f}",
+                    f"{rate / short_rate:.2f}",
+                )
+            )
+            gc.collect()
+    print("## 10. Long documents (SpamAssassin)\n")
+    print(
+        f"Default `TextRNNClassifier().fit` on the {len(X):,} training e-mails "
+        f"(test: {len(X_test):,}); per-token time is the median epoch's seconds "
+        "over the tokens read, against the same for "
+        f"{N_DOCS:,} generated documents of 1-{MAX_WORDS} words "
+        f"({short_rate * 1e6:.2f} us/token, 5 epochs, default parameters):\n"
+    )
+    print_table(
+        [
+            "parameters",
+            "seed",
+            "fit s",
+            "epochs",
+            "test accuracy",
+            "us/token",
+            "/ short documents",
+        ],
+        rows,
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1006,6 +1241,14 @@ def main():
         "--architectures-only",
         action="store_true",
         help="print only the header and section 8",
+    )
+    parser.add_argument(
+        "--sections",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="print only the header and these sections (9 and 10: workers and "
+        "long documents, 10 needs --spamassassin)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1021,6 +1264,14 @@ def main():
     if args.architectures_only:
         architectures(torch, budget, min_repeats)
         return
+    if args.sections:
+        chosen = set(args.sections)
+        if 9 in chosen:
+            workers(torch, budget, min_repeats)
+        if 10 in chosen and args.spamassassin:
+            long_documents(args.spamassassin, (0,) if args.quick else (0, 1, 2))
+        print(f"Total benchmark time: {time.perf_counter() - start:.0f} s.")
+        return
     peaks = matmul_peak(repeats=2 if args.quick else 5)
     steps = shapes(torch, peaks, budget, min_repeats)
     per_token(steps, budget, min_repeats)
@@ -1030,6 +1281,9 @@ def main():
         spamassassin(args.spamassassin)
     blas_threads(args.quick)
     architectures(torch, budget, min_repeats)
+    workers(torch, budget, min_repeats)
+    if args.spamassassin:
+        long_documents(args.spamassassin, (0,) if args.quick else (0, 1, 2))
     print(f"Total benchmark time: {time.perf_counter() - start:.0f} s.")
 
 
