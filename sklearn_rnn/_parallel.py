@@ -39,7 +39,7 @@ from ._sequences import pack
 # or more sequences are split; at 256, of 32 or more.
 SHARD_WORK = 4096
 # At most this many shards per batch (so at most this many workers are used).
-MAX_SHARDS = 2
+MAX_SHARDS = 4
 # Workers are started with a socket passed as an inherited file descriptor.
 WORKERS_SUPPORTED = os.name == "posix"
 
@@ -443,18 +443,16 @@ class _Worker:
 
     def ask(self, message):
         self.busy += 1
-        self.connection.send(message)
+        try:
+            self.connection.send(message)
+        except OSError as error:
+            raise self._ended() from error
 
     def answer(self):
         try:
             status, *reply = self.connection.recv()
         except (EOFError, OSError) as error:
-            code = self.process.poll()
-            raise RuntimeError(
-                "A worker process of n_jobs ended unexpectedly"
-                + ("" if code is None else f" (exit code {code})")
-                + ". Set n_jobs=1 to train without worker processes."
-            ) from error
+            raise self._ended() from error
         self.busy -= 1
         if status == "error":
             message, trace = reply
@@ -463,6 +461,17 @@ class _Worker:
                 f"Its traceback:\n{trace}"
             )
         return reply[0]
+
+    def _ended(self):
+        try:
+            code = self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            code = None
+        return RuntimeError(
+            "A worker process of n_jobs ended unexpectedly"
+            + ("" if code is None else f" (exit code {code})")
+            + ". Set n_jobs=1 to train without worker processes."
+        )
 
     def alive(self):
         return self.process.poll() is None

@@ -244,3 +244,26 @@ def test_prediction_in_threads_gives_the_same_outputs():
     clf.set_params(n_jobs="two")
     with pytest.raises(ValueError, match="n_jobs"):
         clf.predict(X_big[:3])
+
+
+def test_a_worker_that_dies_fails_the_fit_clearly_and_changes_nothing(monkeypatch):
+    X, y = documents(300)
+    kwargs = {"hidden_size": 64, "batch_size": 256, "max_iter": 2, "random_state": 0}
+    clf = TextRNNClassifier(n_jobs=1, **kwargs).fit(X, y)
+    before = clf.predict_proba(X)
+    share = _parallel.Shards._share
+
+    def share_then_kill(self):
+        share(self)
+        for worker in self.workers:
+            worker.process.kill()
+            worker.process.wait()
+
+    monkeypatch.setattr(_parallel.Shards, "_share", share_then_kill)
+    with pytest.raises(RuntimeError, match="worker process of n_jobs ended"):
+        clf.set_params(n_jobs=2).fit(X, y)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    # The dead worker is not kept: the next fit starts a new one.
+    assert all(w.alive() for w in _parallel._POOL.idle)
+    clf.fit(X, y)
