@@ -177,6 +177,9 @@ def shared_docs(cls):
     return cls
 
 
+# Prediction runs chunks in threads (with n_jobs) from this hidden size on.
+_THREADED_PREDICTION_HIDDEN_SIZE = 128
+
 # What max_len="auto" reads of a document, in tokens: on the SpamAssassin
 # e-mails (the docs' hyperparameter page), reading the first 256 tokens was as
 # accurate as reading everything in about a third of the time; numeric sequences
@@ -942,6 +945,11 @@ default=None
         backend, _ = get_active_backend()
         if getattr(backend, "nesting_level", 0):
             return 1
+        if self.n_jobs == 0:
+            raise ValueError(
+                "n_jobs=0 would train with no process at all. Use n_jobs=None or "
+                "1 for one process, a positive number, or -1 for every core."
+            )
         n_workers = max(1, min(effective_n_jobs(self.n_jobs), MAX_SHARDS))
         if n_workers > 1 and processes and not WORKERS_SUPPORTED:
             warn(
@@ -1064,9 +1072,12 @@ default=None
             )
 
         starts = range(0, len(data), PREDICT_CHUNK)
-        # Chunks are independent: with n_jobs, threads run several at once (a
-        # chunk's steps are large products that release the GIL).
-        n_threads = min(model._n_workers(processes=False), len(starts))
+        # Chunks are independent: with n_jobs, threads run several at once, when
+        # a chunk's steps are products large enough to release the GIL for most
+        # of their time (performance.py section 9: not at hidden size 64).
+        n_threads = 1
+        if params["W_hh"].shape[0] >= _THREADED_PREDICTION_HIDDEN_SIZE:
+            n_threads = min(model._n_workers(processes=False), len(starts))
         threads = model.blas_threads
         if n_threads > 1 and threads == "auto":
             threads = 1

@@ -211,7 +211,8 @@ PARAMETERS = """\
         worker of a parallel grid search or ``cross_val_score`` it is 1: the
         outer search uses the cores already. The workers are started at the
         first fit that needs them and kept for later fits. Batches too small
-        for two shards run in this process alone.
+        for two shards run in this process alone. Prediction runs its chunks
+        of 1,024 samples in ``n_jobs`` threads (from ``hidden_size=128`` on).
     dtype : {"float64", "float32"}, default="float64"
         Floating-point type of the weights and of all computation. "float32" trains
         faster at hidden sizes of 128 and more, and halves the memory of the

@@ -158,6 +158,10 @@ def test_parallel_config_sets_the_workers_of_n_jobs_none():
         assert clf._n_workers() == 2
     assert TextRNNClassifier(n_jobs=-1)._n_workers() >= 1
     assert TextRNNClassifier(n_jobs=100)._n_workers() == _parallel.MAX_SHARDS
+    clf = TextRNNClassifier(n_jobs=0)
+    with pytest.raises(ValueError, match="n_jobs=0 would train with no process"):
+        clf.fit(["good", "bad"], [1, 0])
+    assert not hasattr(clf, "classes_")
 
 
 class _Recording(TextRNNClassifier):
@@ -228,7 +232,7 @@ def test_prediction_in_threads_gives_the_same_outputs():
     from sklearn_rnn._training import PREDICT_CHUNK
 
     X, y = documents(200)
-    clf = TextRNNClassifier(hidden_size=8, max_iter=2, random_state=0).fit(X, y)
+    clf = TextRNNClassifier(hidden_size=128, max_iter=2, random_state=0).fit(X, y)
     X_big, _ = documents(2 * PREDICT_CHUNK + 10, seed=1)
     one = clf.predict_proba(X_big)
     clf.set_params(n_jobs=2)
