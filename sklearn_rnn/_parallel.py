@@ -3,16 +3,18 @@
 A batch of sequences is cut into shards by a rule that looks at the batch
 alone (:func:`shard_count`, :func:`split`), never at the number of workers;
 every shard's loss and gradients are computed alike wherever they run, and
-:func:`sklearn_rnn._rnn.combine` sums them in shard order. One worker or eight
-thus give the same updates, bit for bit.
+summed in one fixed order (:func:`reduce`; a token matrix's row-sparse
+gradients keep their shards' parts in shard order, and the optimizer adds them
+slice by slice). Any number of workers thus gives the same updates, bit for
+bit.
 
 Why processes. One shard's step is a dozen NumPy calls on small arrays, and
-the Python work between them holds the GIL: two threads measured no faster
-than one at hidden size 128 in float32 (``benchmarks/performance.py``
-measures the processes). The workers are started once and kept for later fits
-(:class:`_Pool`); the weights and the training data live in shared memory
-that the workers map, so each batch sends only sample indices one way and
-gradients the other.
+the Python work between them holds the GIL, so threads computing shards gained
+little where steps are small. The workers are started once and kept for later
+fits (:class:`_Pool`); the weights and the training data live in shared memory
+that the workers map, and each worker writes its token-matrix gradients to
+shared outboxes, so each batch sends sample indices one way and small arrays
+and places the other.
 """
 
 import atexit
