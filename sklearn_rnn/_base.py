@@ -194,11 +194,18 @@ def _warn_auto_cut(lengths, reading):
         return
     cut = lengths > max_len
     dropped = (lengths[cut] - max_len).sum() / max(lengths.sum(), 1)
-    which = {"head": "first", "tail": "last"}.get(truncation, "first and last")
+    kept = {
+        "head": f"its first {max_len} tokens",
+        "tail": f"its last {max_len} tokens",
+    }.get(
+        truncation,
+        f"its first {max_len - max_len // 2} and last {max_len // 2} tokens",
+    )
     warn(
         f"max_len='auto' read {cut.sum()} of {len(lengths)} training documents "
-        f"in part: {max_len} tokens each ({which}, truncation={truncation!r}), "
-        f"leaving out {dropped:.0%} of all training tokens, as prediction will. "
+        f"in part: of each, {kept} (truncation={truncation!r}), "
+        f"leaving out {dropped:.0%} of all training tokens; prediction reads "
+        "documents the same way. "
         "Set max_len=None to read whole documents (fit time then grows with the "
         "longest ones), or set max_len to a number of tokens to choose the "
         "length and silence this warning."
@@ -556,14 +563,18 @@ default=None
         if validation_data is not None:
             valid = self._validation_samples(validation_data, fitted, target_options)
 
-        def as_dataset(part, sequences=None):
+        def as_dataset(part, sequences=None, training=False):
             if sequences is None:
                 dtype = params["W_xh"].dtype
-                sequences = self._sequences(part.sequences, tokenizer, dtype, reading)
+                sequences = self._sequences(part.sequences, tokenizer, dtype, None)
+                if training and self.max_len == "auto" and mode == "text":
+                    # A continued fit cuts as the first one did, and says so.
+                    _warn_auto_cut(sequences.lengths, reading)
+                sequences = sequences.truncate(*reading)
             return replace(part, sequences=sequences)
 
         pooling = self._resolve_pooling(mode)
-        data = as_dataset(samples, sequences)
+        data = as_dataset(samples, sequences, training=True)
         valid = None if valid is None else as_dataset(valid)
         settings = self._settings(
             pooling, len(samples), incremental, outcome.get("n_workers", 1)
@@ -745,8 +756,8 @@ default=None
 
     def _sequences(self, data, tokenizer, dtype, reading, start=0):
         """Documents or a numeric array as ragged sequences, cut as ``reading``
-        (max_len, truncation) says. ``start``: the position of ``data[0]`` in the
-        caller's input, for messages."""
+        (max_len, truncation) says (None: not cut). ``start``: the position of
+        ``data[0]`` in the caller's input, for messages."""
         if tokenizer is None:
             ragged = Ragged.from_numeric(data, dtype, start)
         else:
@@ -755,7 +766,7 @@ default=None
                 tokenizer, "_transform_documents", tokenizer.transform_ragged
             )
             ragged = Ragged(*to_ids(data))
-        return ragged.truncate(*reading)
+        return ragged if reading is None else ragged.truncate(*reading)
 
     def _reading_rule(self, mode):
         """(max_len, truncation) as the fit of ``mode`` input reads sequences."""
@@ -945,11 +956,6 @@ default=None
         backend, _ = get_active_backend()
         if getattr(backend, "nesting_level", 0):
             return 1
-        if self.n_jobs == 0:
-            raise ValueError(
-                "n_jobs=0 would train with no process at all. Use n_jobs=None or "
-                "1 for one process, a positive number, or -1 for every core."
-            )
         n_workers = max(1, min(effective_n_jobs(self.n_jobs), MAX_SHARDS))
         if n_workers > 1 and processes and not WORKERS_SUPPORTED:
             warn(
@@ -1237,7 +1243,12 @@ BaseTextRNN._parameter_constraints = {
     "clip_value": [Interval(Real, 0, None, closed="neither"), None],
     "shuffle": ["boolean"],
     "length_bucketing": ["boolean"],
-    "n_jobs": [Integral, None],
+    # 0 would mean no process at all.
+    "n_jobs": [
+        Interval(Integral, None, -1, closed="right"),
+        Interval(Integral, 1, None, closed="left"),
+        None,
+    ],
     "blas_threads": [
         StrOptions({"auto"}),
         Interval(Integral, 1, None, closed="left"),

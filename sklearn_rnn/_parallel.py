@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -99,11 +100,17 @@ class Shards:
     arrays, holding the values they have then.
     """
 
-    def __init__(self, params, sequences, spec, n_workers):
+    def __init__(self, params, sequences, spec, n_workers, batch_size=None):
         self.params = params
         self.sequences = sequences
         self.spec = dict(spec)  # loss_and_gradients' keywords but weights and rng
+        if batch_size is not None:
+            # No batch has more shards than a full one: more workers would idle.
+            n_hidden = params["W_hh"].shape[0]
+            n_workers = min(n_workers, shard_count(batch_size, n_hidden))
         self.n_workers = n_workers
+        # Why fewer processes than asked for train, if so: for a warning.
+        self.notice = None
         self.workers = []
         self.outboxes = []
         self._files = None
@@ -137,12 +144,30 @@ class Shards:
                 self._files = None
 
     def _share(self):
-        files = self._files = _SharedFiles()
+        n_others = self.n_workers - 1
+        needed = sum(a.nbytes for a in (*self.params.values(), *self.sequences))
+        needed += n_others * sum(
+            rows.nbytes + values.nbytes
+            for rows, values in self._outbox_shapes().values()
+        )
+        try:
+            files = self._files = _SharedFiles(needed)
+        except _NoRoom as error:
+            self.notice = (
+                f"n_jobs={self.n_workers} trained in one process: the worker "
+                f"processes share the weights and the data through files, which "
+                f"need {needed / 2**20:.0f} MiB, and {error}. Free some space "
+                "there (a container's /dev/shm is often 64 MiB: docker run "
+                "--shm-size), or set n_jobs=1 to silence this warning."
+            )
+            self.n_workers = 1
+            return
+        # The workers first: files exist only while they are mapped.
+        self.workers = _POOL.take(n_others)
         for name, value in self.params.items():
             self.params[name] = files.add(name, value)
         values, offsets = self.sequences
         self.sequences = (files.add("values", values), files.add("offsets", offsets))
-        self.workers = _POOL.take(self.n_workers - 1)
         shared = files.layout()
         for k, worker in enumerate(self.workers):
             boxes, layout = self._outboxes(files, k)
@@ -154,24 +179,37 @@ class Shards:
         # until the last process unmaps it).
         files.unlink()
 
-    def _outboxes(self, files, k):
-        """Shared arrays a worker writes its token-matrix gradients to (rows and
-        values of each shard), so that they reach this process uncopied: room
-        for every row of the matrix in each of the shards it may compute.
-        Returns {name: (rows, values)} and the worker's layout of them."""
+    def _outbox_shapes(self):
+        """{name: (rows, values)} empty arrays shaped like one worker's outboxes
+        (none for numeric input, whose gradients are all small and dense): room
+        for every row of the token matrix in each shard a worker may compute
+        (at most half of a batch's, as this process computes some)."""
         if self.sequences[0].ndim != 1:
-            return {}, {}  # numeric input: every gradient is small and dense
+            return {}
         names = ["W_emb"] if "W_emb" in self.params else []
         names = names or [n for n in self.params if n in ("W_xh", "W_xh_r")]
-        boxes, layout = {}, {}
+        shapes = {}
         for name in names:
             n_rows, width = self.params[name].shape
+            room = max(MAX_SHARDS // 2, 1) * n_rows
+            dtype = self.params[name].dtype
+            shapes[name] = (
+                _Shape((room,), np.intp),
+                _Shape((room, width), dtype),
+            )
+        return shapes
+
+    def _outboxes(self, files, k):
+        """Worker ``k``'s outboxes, shared arrays it writes its token-matrix
+        gradients to (rows and values of each shard), so that they reach this
+        process uncopied. Returns {name: (rows, values)} and the worker's
+        layout of them."""
+        boxes, layout = {}, {}
+        for name, (rows, values) in self._outbox_shapes().items():
             keys = (f"{k}.{name}.rows", f"{k}.{name}.values")
             boxes[name] = (
-                files.empty(keys[0], (MAX_SHARDS * n_rows,), np.intp),
-                files.empty(
-                    keys[1], (MAX_SHARDS * n_rows, width), self.params[name].dtype
-                ),
+                files.empty(keys[0], rows.shape, rows.dtype),
+                files.empty(keys[1], values.shape, values.dtype),
             )
             layout[f"outbox {name}"] = tuple(files.place(key) for key in keys)
         return boxes, layout
@@ -257,6 +295,14 @@ class ShardedBatch:
         return loss, grads, combined
 
 
+class _Shape:
+    """The shape, dtype and size of an array not made yet."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        self.nbytes = int(np.prod(shape)) * self.dtype.itemsize
+
+
 def _needs_rng(spec):
     return any(
         spec.get(rate) for rate in ("input_dropout", "layer_dropout", "output_dropout")
@@ -277,14 +323,42 @@ def _share_of(params, sequences, spec, task, total):
 
 
 # ---------------------------------------------------------------- shared memory
-class _SharedFiles:
-    """Arrays in files of shared memory (``/dev/shm`` where there is one) that
-    other processes map by name."""
+class _NoRoom(Exception):
+    """No folder for shared files has the room a run needs."""
 
-    def __init__(self):
-        base = "/dev/shm" if os.path.isdir("/dev/shm") else None
-        self.folder = tempfile.mkdtemp(prefix="sklearn_rnn_", dir=base)
+
+class _SharedFiles:
+    """Arrays in files of shared memory (``/dev/shm`` where there is one, else
+    the temporary folder) that other processes map by name.
+
+    A write to a file on a full ``/dev/shm`` kills the process (SIGBUS), so
+    the folder must have ``needed`` bytes free; the first of ``/dev/shm`` and
+    the temporary folder that has them is used, or :class:`_NoRoom` is raised.
+    Folders are named by this process's id, so that one left by a process
+    that was killed can be recognised and removed.
+    """
+
+    def __init__(self, needed):
         self.arrays = {}
+        candidates = [
+            f for f in ("/dev/shm", tempfile.gettempdir()) if os.path.isdir(f)
+        ]
+        free = {}
+        for folder in candidates:
+            _remove_stale(folder)
+            try:
+                stats = os.statvfs(folder)
+                free[folder] = stats.f_bavail * stats.f_frsize
+            except (AttributeError, OSError):
+                free[folder] = 0
+            # Some room to spare: others may write there meanwhile.
+            if free[folder] >= needed * 1.1 + 2**20:
+                prefix = f"{_PREFIX}{os.getpid()}_"
+                self.folder = tempfile.mkdtemp(prefix=prefix, dir=folder)
+                return
+        raise _NoRoom(
+            " and ".join(f"{f} has {free[f] / 2**20:.0f} MiB free" for f in free)
+        )
 
     def add(self, name, value):
         value = np.ascontiguousarray(value)
@@ -328,6 +402,34 @@ class _SharedFiles:
         self.arrays.clear()
 
 
+_PREFIX = "sklearn_rnn_"
+
+
+def _remove_stale(folder):
+    """Remove the shared-file folders of processes that no longer run."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(_PREFIX):
+            continue
+        pid = name[len(_PREFIX) :].split("_")[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process
+        return True
+    return True
+
+
 def _attach(layout):
     arrays = {}
     for name, entry in layout.items():
@@ -351,7 +453,8 @@ def _attach(layout):
 def _serve(connection):
     """A worker's life: attach to a run's shared arrays, compute shards, until
     its connection closes."""
-    # Ctrl-C reaches the whole process group: the parent decides what stops.
+    # Started in a session of its own, but a Ctrl-C sent to it all the same is
+    # the parent's to act on.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     arrays = spec = None
     while True:
@@ -376,9 +479,13 @@ def _serve(connection):
                 _, block, total = message
                 share = _block(params, sequences, spec, block, total)
                 reply = _portable(share, outboxes)
-            connection.send(("ok", reply))
+            message = ("ok", reply)
         except BaseException as error:  # noqa: BLE001 - reported to the parent
-            connection.send(("error", f"{type(error).__name__}: {error}", _trace()))
+            message = ("error", f"{type(error).__name__}: {error}", _trace())
+        try:
+            connection.send(message)
+        except OSError:  # the parent stopped waiting (it was interrupted)
+            return
 
 
 def _trace():
@@ -435,8 +542,14 @@ class _Worker:
         # One BLAS thread per worker, set before NumPy loads it.
         env = dict(os.environ, **dict.fromkeys(_THREAD_VARIABLES, "1"))
         try:
+            # A session of its own: Ctrl-C in the terminal reaches this
+            # process only, which decides what stops.
             self.process = subprocess.Popen(
-                command, pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL
+                command,
+                pass_fds=(child.fileno(),),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         finally:
             child.close()
@@ -548,6 +661,17 @@ class _Pool:
         for worker in workers:
             worker.stop()
 
+    def forget(self):
+        """In a forked child: drop the parent's workers, closing this copy of
+        their connections, so that they still end when the parent lets go."""
+        for worker in self.idle:
+            with contextlib.suppress(OSError):
+                worker.connection.close()
+        self.idle, self.pid = [], os.getpid()
+        self.lock = threading.Lock()
+
 
 _POOL = _Pool()
 atexit.register(_POOL.close)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_POOL.forget)

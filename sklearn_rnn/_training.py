@@ -439,7 +439,13 @@ def train(
     progress = _Progress(settings, n_epochs, watch, first_epoch)
     no_improvement = 0
     cache = {}
-    shards = Shards(params, data.sequences, settings.shard_spec(), settings.n_workers)
+    shards = Shards(
+        params,
+        data.sequences,
+        settings.shard_spec(),
+        settings.n_workers,
+        settings.batch_size,
+    )
     # An error or an interrupt ends the progress line a terminal may show.
     with progress, shards:
         for epoch in range(1, n_epochs + 1):
@@ -490,7 +496,10 @@ def train(
     run.unchanged = len(losses) > 1 and max(losses) - min(losses) <= 1e-12 * max(losses)
     if not run.kept.enabled:
         run.kept.state = (params, first_epoch + len(run.records), None)
-    return run.finish(data, valid, settings)
+    result = run.finish(data, valid, settings)
+    if shards.notice is not None:
+        result.warnings.append((shards.notice, UserWarning))
+    return result
 
 
 def _run_epoch(shards, optimizer, data, settings, rng, epoch, cache, run):

@@ -78,7 +78,9 @@ def test_auto_reading_length_cuts_text_with_a_warning_that_says_how_much():
     with pytest.warns(UserWarning, match="max_len='auto' read 6 of 12") as record:
         clf.fit(X, y)
     message = str(record[0].message)
-    assert f"{AUTO_MAX_LEN} tokens each" in message
+    assert f"its first {AUTO_MAX_LEN} tokens" in message
+    # Documents of 300, 10, 2 and 501 tokens: 44 + 245 of 813 are left out.
+    assert "leaving out 36% of all training tokens" in message
     assert "max_len=None" in message
     # Prediction reads as fit did: the rest of a long document changes nothing.
     assert clf._reading == (AUTO_MAX_LEN, "head")
@@ -113,3 +115,31 @@ def test_short_documents_and_numeric_sequences_are_read_whole():
         )
     assert clf._reading == (AUTO_MAX_LEN, "head")
     assert reg._reading == (None, "head")
+
+
+@pytest.mark.parametrize(
+    ("truncation", "kept"),
+    [
+        ("head", "its first 256 tokens"),
+        ("tail", "its last 256 tokens"),
+        ("head+tail", "its first 128 and last 128 tokens"),
+    ],
+)
+def test_the_warning_says_which_tokens_are_kept(truncation, kept):
+    X, y = long_documents()
+    clf = TextRNNClassifier(hidden_size=4, max_iter=1, truncation=truncation)
+    with pytest.warns(UserWarning, match=kept):
+        clf.fit(X, y)
+
+
+def test_a_continued_fit_that_cuts_documents_warns_too():
+    X, y = long_documents()
+    short = ["good day", "bad day"] * 3
+    clf = TextRNNClassifier(hidden_size=4, max_iter=1, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(short, ["pos", "neg"] * 3)
+        with pytest.warns(UserWarning, match="max_len='auto' read 6 of 12"):
+            clf.fit(X, y)
+        with pytest.warns(UserWarning, match="max_len='auto' read 6 of 12"):
+            clf.partial_fit(X, y)

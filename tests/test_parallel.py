@@ -1,5 +1,6 @@
 """n_jobs: shards computed by worker processes give the model one process gives."""
 
+import os
 import threading
 
 import numpy as np
@@ -159,7 +160,7 @@ def test_parallel_config_sets_the_workers_of_n_jobs_none():
     assert TextRNNClassifier(n_jobs=-1)._n_workers() >= 1
     assert TextRNNClassifier(n_jobs=100)._n_workers() == _parallel.MAX_SHARDS
     clf = TextRNNClassifier(n_jobs=0)
-    with pytest.raises(ValueError, match="n_jobs=0 would train with no process"):
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
         clf.fit(["good", "bad"], [1, 0])
     assert not hasattr(clf, "classes_")
 
@@ -271,3 +272,65 @@ def test_a_worker_that_dies_fails_the_fit_clearly_and_changes_nothing(monkeypatc
     # The dead worker is not kept: the next fit starts a new one.
     assert all(w.alive() for w in _parallel._POOL.idle)
     clf.fit(X, y)
+
+
+def test_no_worker_starts_for_batches_too_small_to_share(monkeypatch):
+    taken = []
+    take = _parallel._POOL.take
+
+    def record(n):
+        taken.append(n)
+        return take(n)
+
+    monkeypatch.setattr(_parallel._POOL, "take", record)
+    X, y = documents(300)
+    TextRNNClassifier(hidden_size=8, batch_size=32, max_iter=1, n_jobs=4).fit(X, y)
+    assert taken == []  # one shard per batch: this process alone
+    TextRNNClassifier(hidden_size=32, batch_size=256, max_iter=1, n_jobs=4).fit(X, y)
+    assert taken == [1]  # at most 2 shards: one worker besides this process
+
+
+def test_without_room_for_shared_files_one_process_trains_the_same_model(
+    monkeypatch,
+):
+    X, y = documents(300)
+    kwargs = {"hidden_size": 64, "batch_size": 256, "max_iter": 2, "random_state": 0}
+    reference = TextRNNClassifier(**kwargs).fit(X, y)
+
+    def no_room(self, needed):
+        raise _parallel._NoRoom("/dev/shm has 1 MiB free")
+
+    monkeypatch.setattr(_parallel._SharedFiles, "__init__", no_room)
+    with pytest.warns(UserWarning, match="trained in one process.*1 MiB free"):
+        clf = TextRNNClassifier(n_jobs=2, **kwargs).fit(X, y)
+    assert_same_model(reference, clf)
+
+
+def test_shared_files_of_a_killed_process_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = int(done.stdout)
+    stale = tmp_path / f"{_parallel._PREFIX}{dead}_abc"
+    stale.mkdir()
+    (stale / "0.bin").write_bytes(b"x" * 10)
+    alive = tmp_path / f"{_parallel._PREFIX}{os.getpid()}_abc"
+    alive.mkdir()
+    _parallel._remove_stale(str(tmp_path))
+    assert not stale.exists()
+    assert alive.exists()
+
+
+def test_workers_are_out_of_reach_of_the_terminals_ctrl_c():
+    X, y = documents(300)
+    TextRNNClassifier(hidden_size=64, batch_size=256, max_iter=1, n_jobs=2).fit(X, y)
+    assert _parallel._POOL.idle
+    for worker in _parallel._POOL.idle:
+        # Ctrl-C goes to the terminal's foreground process group: not theirs.
+        assert os.getpgid(worker.process.pid) != os.getpgid(0)
