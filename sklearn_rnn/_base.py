@@ -182,7 +182,7 @@ _THREADED_PREDICTION_HIDDEN_SIZE = 128
 
 # What max_len="auto" reads of a document, in tokens: on the SpamAssassin
 # e-mails (the docs' hyperparameter page), reading the first 256 tokens was as
-# accurate as reading everything in about a third of the time; numeric sequences
+# accurate as reading everything in about a quarter of the time; numeric sequences
 # are read whole.
 AUTO_MAX_LEN = 256
 
