@@ -549,9 +549,6 @@ default=None
                 tokenizer, sequences = self._fit_tokenizer(
                     samples.sequences, samples.score_weights
                 )
-                if self.max_len == "auto":
-                    _warn_auto_cut(sequences.lengths, reading)
-                sequences = sequences.truncate(*reading)
                 fitted["tokenizer_"] = tokenizer
                 n_inputs = tokenizer.vocabulary_size_
             else:
@@ -567,11 +564,10 @@ default=None
             if sequences is None:
                 dtype = params["W_xh"].dtype
                 sequences = self._sequences(part.sequences, tokenizer, dtype, None)
-                if training and self.max_len == "auto" and mode == "text":
-                    # A continued fit cuts as the first one did, and says so.
-                    _warn_auto_cut(sequences.lengths, reading)
-                sequences = sequences.truncate(*reading)
-            return replace(part, sequences=sequences)
+            if training and self.max_len == "auto" and mode == "text":
+                # Every fit, first or continued, says what "auto" cut.
+                _warn_auto_cut(sequences.lengths, reading)
+            return replace(part, sequences=sequences.truncate(*reading))
 
         pooling = self._resolve_pooling(mode)
         data = as_dataset(samples, sequences, training=True)

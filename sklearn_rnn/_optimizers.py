@@ -8,6 +8,7 @@ embedding-sized ``W_xh`` each temporary array would cost a page-faulting allocat
 """
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -59,16 +60,32 @@ def _piece(piece, grads, *states):
     return [a.reshape(-1)[start:stop] for a in (*(s[name] for s in states), grad)]
 
 
+class Threads:
+    """``size`` threads that share an update's pieces."""
+
+    def __init__(self, size):
+        self.size = size
+        self._executor = ThreadPoolExecutor(size)
+
+    def run(self, update, pieces):
+        """``update`` on interleaved shares of ``pieces``, one per thread, at
+        once; returns when all are done (raising the first error)."""
+        shares = [pieces[k :: self.size] for k in range(self.size)]
+        for done in [self._executor.submit(update, share) for share in shares]:
+            done.result()
+
+    def shutdown(self):
+        self._executor.shutdown()
+
+
 def _apply(update, pieces, threads):
-    """Run ``update(pieces)`` on all pieces, or with ``threads`` (an executor)
-    on interleaved shares of them at once: every piece is computed alike, so
-    the result is the same. NumPy releases the GIL on slices this large."""
+    """Run ``update(pieces)`` on all pieces, or shared by ``threads`` (a
+    :class:`Threads`): every piece is computed alike, so the result is the
+    same. NumPy releases the GIL on slices this large."""
     if threads is None or len(pieces) < 2:
         update(pieces)
-        return
-    n = threads._max_workers
-    for done in [threads.submit(update, pieces[k::n]) for k in range(n)]:
-        done.result()
+    else:
+        threads.run(update, pieces)
 
 
 def clip_gradients(grads, *, clip_value=None, clip_norm=None):
@@ -123,7 +140,7 @@ class SGD:
 
     def step(self, params, grads, threads=None):
         """Update ``params`` in place; ``grads`` are overwritten. ``threads``
-        (an executor) share the work."""
+        (a :class:`Threads`) share the work."""
         lr, mu = self.learning_rate, self.momentum
 
         def update(pieces):
@@ -191,7 +208,7 @@ class Adam:
 
     def step(self, params, grads, threads=None):
         """Update ``params`` in place; ``grads`` are overwritten. ``threads``
-        (an executor) share the work."""
+        (a :class:`Threads`) share the work."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         # Folding both bias corrections into the step size saves two array passes.

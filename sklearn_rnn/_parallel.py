@@ -29,12 +29,12 @@ import sys
 import tempfile
 import threading
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
 import numpy as np
 
 from . import _rnn
+from ._optimizers import Threads
 from ._sequences import pack
 
 # A shard holds at least this many sequences x hidden units, so that its steps
@@ -119,7 +119,7 @@ class Shards:
 
     def __enter__(self):
         if self.n_workers > 1:
-            self.threads = ThreadPoolExecutor(self.n_workers)
+            self.threads = Threads(self.n_workers)
             try:
                 self._share()
             except BaseException:
@@ -180,14 +180,15 @@ class Shards:
         files.unlink()
 
     def _outbox_shapes(self):
-        """{name: (rows, values)} empty arrays shaped like one worker's outboxes
-        (none for numeric input, whose gradients are all small and dense): room
-        for every row of the token matrix in each shard a worker may compute
-        (at most half of a batch's, as this process computes some)."""
+        """{name: (rows, values)} shapes of one worker's outboxes, one per token
+        matrix trained (none for numeric input, whose gradients are all small
+        and dense): room for every row of the matrix in each shard a worker may
+        compute (at most half of a batch's, as this process computes some)."""
         if self.sequences[0].ndim != 1:
             return {}
-        names = ["W_emb"] if "W_emb" in self.params else []
-        names = names or [n for n in self.params if n in ("W_xh", "W_xh_r")]
+        names = ["W_emb"] if "W_emb" in self.params else ["W_xh", "W_xh_r"]
+        frozen = self.spec.get("frozen", ())
+        names = [n for n in names if n in self.params and n not in frozen]
         shapes = {}
         for name in names:
             n_rows, width = self.params[name].shape

@@ -194,7 +194,8 @@ def train_step(
     threads=None,
 ):
     """One update on one batch (packed, or sharded): loss and gradients,
-    clipping, the optimizer's step, which ``threads`` (an executor) share.
+    clipping, the optimizer's step, which ``threads`` (a
+    :class:`~._optimizers.Threads`) share.
     Returns the batch's loss (before the update) and outputs.
 
     A loss that is not finite, or above ``limit``, raises the divergence error

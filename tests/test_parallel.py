@@ -136,10 +136,8 @@ def test_threaded_optimizer_steps_are_identical():
         sparse.decay = 0.001
         return {"W_xh": sparse, "b_h": np.full(64, 0.1)}
 
-    from concurrent.futures import ThreadPoolExecutor
-
     results = []
-    for threads in (None, ThreadPoolExecutor(2)):
+    for threads in (None, _optimizers.Threads(2)):
         p = {k: v.copy() for k, v in params.items()}
         adam = _optimizers.Adam(p, 0.01)
         for _ in range(3):
