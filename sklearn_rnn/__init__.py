@@ -1,6 +1,7 @@
 """A recurrent neural network in plain NumPy, behind the scikit-learn API."""
 
 from ._classifier import TextRNNClassifier
+from ._onnx import register_skl2onnx, to_onnx
 from ._persistence import (
     SKOPS_TRUSTED_TYPES,
     InconsistentVersionWarning,
@@ -20,4 +21,6 @@ __all__ = [
     "UntrustedModelError",
     "__version__",
     "load_skops",
+    "register_skl2onnx",
+    "to_onnx",
 ]

@@ -26,6 +26,8 @@ LAYERS = [
     "_base",
     "_classifier",
     "_regressor",
+    # Export to ONNX: the fitted estimators' weights and reading rules.
+    "_onnx",
     "datasets",
     "__init__",
     "__main__",
@@ -76,8 +78,9 @@ def test_importing_the_package_loads_no_optional_dependency():
     # (pandas is left out: scikit-learn itself imports it when it is installed.)
     code = (
         "import sys, sklearn_rnn; "
-        "print(sorted(m for m in ('torch', 'skops', 'matplotlib', 'aeon', 'onnx') "
-        "if m in sys.modules))"
+        "optional = ('torch', 'skops', 'matplotlib', 'aeon', 'onnx', 'onnxruntime', "
+        "'skl2onnx'); "
+        "print(sorted(m for m in optional if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
