@@ -893,15 +893,9 @@ def _skl2onnx_labels(model, options):
     if options.get("nocl"):
         return np.arange(len(model.classes_), dtype=np.int64)
     classes = _labels(model.classes_)
-    if classes.dtype.kind in "US":
-        return classes
-    if classes.dtype.kind == "f" and not np.all(np.mod(classes, 1) == 0):
-        raise ValueError(
-            f"The classes {classes.tolist()!r} are not integers: skl2onnx's "
-            "classifiers output int64 or str labels. Use sklearn_rnn.to_onnx, "
-            "whose labels keep their type, or fit on str labels."
-        )
-    return classes.astype(np.int64)
+    # (A classifier's float labels are whole numbers: scikit-learn refuses
+    # others as a continuous target.)
+    return classes if classes.dtype.kind in "US" else classes.astype(np.int64)
 
 
 def _skl2onnx_double_proba(model, options):
