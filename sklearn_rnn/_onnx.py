@@ -782,15 +782,26 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
     numeric sequence, which ``predict`` refuses, makes that sample's outputs
     NaN.
 
+    See Also
+    --------
+    register_skl2onnx : Convert a Pipeline ending in one of the estimators.
+
     Examples
     --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
     >>> from sklearn_rnn import TextRNNClassifier, to_onnx
-    >>> clf = TextRNNClassifier(hidden_size=8, max_iter=20, random_state=0)
-    >>> clf = clf.fit(["good", "not good", "bad", "not bad"], [1, 0, 0, 1])
-    >>> onnx_model = to_onnx(clf)  # doctest: +SKIP
-    >>> import onnxruntime as ort  # doctest: +SKIP
-    >>> session = ort.InferenceSession(onnx_model.SerializeToString())  # doctest: +SKIP
-    >>> label, proba = session.run(None, {"X": np.array(["not bad"])})  # doctest: +SKIP
+    >>> docs, y = ["good", "not good", "bad", "not bad"], [1, 0, 0, 1]
+    >>> clf = TextRNNClassifier(random_state=0).fit(docs, y)
+    >>> session = ort.InferenceSession(
+    ...     to_onnx(clf).SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> new = ["not bad at all", "", "an unseen word"]
+    >>> label, proba = session.run(None, {"X": np.array(new, dtype=object)})
+    >>> bool(np.allclose(proba, clf.predict_proba(new), rtol=0, atol=1e-9))
+    True
+    >>> bool((label == clf.predict(new)).all())
+    True
     """
     onnx = _import_onnx()
     _check_estimator(model)
