@@ -16,6 +16,7 @@ ORDER = [
     "plot_regression.py",  # numeric targets
     "plot_streaming.py",  # data that do not fit in memory
     "plot_save_and_load.py",  # keeping a model
+    "plot_onnx_export.py",  # serving it without Python
 ]
 
 

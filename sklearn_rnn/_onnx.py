@@ -751,7 +751,9 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
         operators, as the fitted ``TextTokenizer`` does. Options those
         operators cannot reproduce (a callable analyzer or tokenizer,
         ``strip_accents``, a ``token_pattern`` other than the default or
-        scikit-learn's) raise ValueError naming the option. "ids": the graph
+        scikit-learn's) raise ValueError naming the option. Lowercasing
+        differs from Python's in two cases: "İ" and a word-final capital
+        sigma (see the user guide's ONNX page). "ids": the graph
         reads token ids ``(n_documents, n_tokens)``, int64, padded with 0, as
         ``model.tokenizer_.transform_ragged`` gives them; the vocabulary is
         stored in the model's metadata (``sklearn_rnn.tokens``). A model fitted
@@ -866,14 +868,50 @@ def register_skl2onnx():
 
     After this call, ``skl2onnx.to_onnx`` (or ``convert_sklearn``) converts a
     fitted estimator, or a ``Pipeline`` ending in one, like scikit-learn's
-    own models; classifiers follow skl2onnx's conventions (``ZipMap`` unless
-    ``options={"zipmap": False}``; integer and boolean labels as int64).
-    Options, given as ``options={id(model) or type: {...}}``: ``text_input``
-    and ``locale``, as in :func:`to_onnx`. Declare the input as skl2onnx
-    does: ``StringTensorType([None, 1])`` for documents,
-    ``Int64TensorType([None, None])`` for token ids, and a float tensor
-    ``[None, n_timesteps]`` or ``[None, n_timesteps, n_features]`` for
-    numeric sequences. Calling it again does nothing new.
+    own models. Classifiers follow skl2onnx's conventions: a ``ZipMap`` of
+    float32 probabilities unless ``options={"zipmap": False}``, int64 labels
+    for integer and boolean classes, and ``"nocl": True`` for class indices.
+    ``text_input`` and ``locale`` are options too, as in :func:`to_onnx`.
+    Calling it again changes nothing.
+
+    Returns
+    -------
+    None
+
+    See Also
+    --------
+    to_onnx : Export one estimator, with labels of any type.
+
+    Notes
+    -----
+    Declare the input as skl2onnx does: ``StringTensorType([None, 1])`` for
+    documents, ``Int64TensorType([None, None])`` for token ids (with
+    ``text_input="ids"``), and a float tensor ``[None, n_timesteps]`` or
+    ``[None, n_timesteps, n_features]`` for numeric sequences.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from skl2onnx import to_onnx as skl2onnx_to_onnx
+    >>> from skl2onnx.common.data_types import StringTensorType
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_rnn import TextRNNClassifier, register_skl2onnx
+    >>> register_skl2onnx()
+    >>> docs, y = ["good", "not good", "bad", "not bad"], [1, 0, 0, 1]
+    >>> pipe = make_pipeline(TextRNNClassifier(random_state=0)).fit(docs, y)
+    >>> onnx_model = skl2onnx_to_onnx(
+    ...     pipe,
+    ...     initial_types=[("text", StringTensorType([None, 1]))],
+    ...     options={TextRNNClassifier: {"zipmap": False}},
+    ... )
+    >>> session = ort.InferenceSession(
+    ...     onnx_model.SerializeToString(), providers=["CPUExecutionProvider"]
+    ... )
+    >>> column = np.array(docs, dtype=object).reshape(-1, 1)
+    >>> label, proba = session.run(None, {"text": column})
+    >>> bool(np.allclose(proba, pipe.predict_proba(docs), rtol=0, atol=1e-9))
+    True
     """
     try:
         from skl2onnx import update_registered_converter
