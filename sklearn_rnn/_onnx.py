@@ -14,6 +14,7 @@ onnx is imported when an export is asked for, never by ``import sklearn_rnn``
 import json
 import re
 from functools import cache
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -79,11 +80,28 @@ def _word_pattern(tokenizer):
     the tokenizer's ``token_pattern`` has no exact RE2 translation."""
     word = _python_class(r"\w")
     # With a greedy \w+, both \b hold at the ends of every maximal run of word
-    # characters and nowhere else: the runs are the tokens.
-    return {
-        _DEFAULT_TOKEN_PATTERN: word + "+",
-        _SKLEARN_TOKEN_PATTERN: word + "{2,}",
-    }.get(tokenizer.token_pattern)
+    # characters and nowhere else: the runs are the tokens, with or without the
+    # \b (and "(?u)" is what a str pattern means anyway).
+    pattern = tokenizer.token_pattern.removeprefix("(?u)")
+    runs = {r"\w+": "+", r"\w\w+": "{2,}"}
+    for body, repeat in runs.items():
+        if pattern in (body, rf"\b{body}\b"):
+            return word + repeat
+    return None
+
+
+def _check_locale(locale):
+    if not isinstance(locale, str) or not locale:
+        raise ValueError(
+            f"locale must be the name of a UTF-8 locale (a str), got {locale!r}. "
+            "The default 'C.UTF-8' exists on current Linux systems."
+        )
+    if locale.upper() in ("C", "POSIX"):
+        raise ValueError(
+            f"locale={locale!r} lowercases ASCII letters only: 'É' would stay "
+            "'É' where the tokenizer reads 'é'. Name a UTF-8 locale that the "
+            "serving machine has, such as 'C.UTF-8' or 'en_US.UTF-8'."
+        )
 
 
 # ---------------------------------------------------------------- the graph
@@ -208,11 +226,17 @@ class _Export:
             )
         self.text_input = text_input or "strings"
         if isinstance(self.tokenizer, PrecomputedIds):
+            if text_input == "strings":
+                raise ValueError(
+                    "text_input='strings', but this model was fitted with "
+                    "tokenizer='precomputed': it reads token ids, and has no "
+                    "tokenizer to write in the graph. Leave text_input=None."
+                )
             self.text_input = "ids"  # the model's own input is ids already
         if self.text and self.text_input == "strings":
             self._check_tokenizer()
-        # The rank of the input (set by whoever declares it).
-        self.input_rank = len(self.input_shape())
+            if self.tokenizer.lowercase:
+                _check_locale(locale)
 
     def required_opset(self):
         """The lowest ai.onnx opset the graph can be written in."""
@@ -408,14 +432,22 @@ class _Export:
         A NaN inside a sequence is left as it is: prediction refuses it, and
         here it makes that sample's outputs NaN rather than a number."""
         g = self.g
-        x = g.op("Cast", X, to=self.onnx_dtype)
-        if self.input_rank == 2:
-            x = g.op("Unsqueeze", x, g.const(np.array([2], np.int64)))
+        # (n, T) and (n, T, 1) both hold univariate sequences.
+        n_features = self.model.n_step_features_
+        shape = g.op(
+            "Concat",
+            g.op("Shape", X, start=0, end=2),
+            g.const(np.array([n_features], np.int64)),
+            axis=0,
+        )
+        x = g.op("Reshape", g.op("Cast", X, to=self.onnx_dtype), shape)
         blank = g.op("Cast", g.op("IsNaN", x), to=6)
         blank = g.op("ReduceMin", blank, g.const(np.array([2], np.int64)), keepdims=0)
         filled = g.op("Cast", g.op("Sub", g.const(np.int32(1)), blank), to=7)
         steps = self._steps(x, axis=1)
         ends = g.op("Mul", filled, g.op("Add", steps, g.const(np.int64(1))))
+        # (A zero column: a batch of no steps has sequences of length 0.)
+        ends = self._pad_column(ends)
         lengths = g.op("ReduceMax", ends, g.const(np.array([1], np.int64)), keepdims=0)
         past_end = g.op(
             "GreaterOrEqual",
@@ -424,7 +456,18 @@ class _Export:
         )
         past_end = g.op("Unsqueeze", past_end, g.const(np.array([2], np.int64)))
         x = g.op("Where", past_end, g.const(np.zeros((), self.dtype)), x)
-        return x, lengths
+        # One more step, past every end, so that the recurrence has a step to
+        # run even for a batch of none.
+        step_shape = g.op(
+            "Concat",
+            g.op("Shape", X, start=0, end=1),
+            g.const(np.array([1, n_features], np.int64)),
+            axis=0,
+        )
+        zeros = g.op(
+            "ConstantOfShape", step_shape, value=g.tensor(np.zeros(1, self.dtype), "0")
+        )
+        return g.op("Concat", x, zeros, axis=1), lengths
 
     def _steps(self, x, axis):
         """0, 1, ..., x.shape[axis] - 1 (int64)."""
@@ -723,6 +766,8 @@ def _metadata(export):
                 for k, v in tok.get_params().items()
                 if v is None or isinstance(v, (str, int, float, bool, list))
             }
+            if params.get("stop_words") == "english":  # the list, for any server
+                params["stop_words"] = sorted(ENGLISH_STOP_WORDS_KEEPING_NEGATIONS)
             meta["sklearn_rnn.tokenizer"] = json.dumps(params)
     if kind != "numeric" or model._reading[0] is not None:
         meta["sklearn_rnn.max_len"] = json.dumps(model._reading[0])
@@ -811,6 +856,18 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
     graph._used.update(["X", "label", "probabilities", "variable"])  # public names
     export = _Export(model, graph, text_input, locale)
     required = export.required_opset()
+    newest = onnx.defs.onnx_opset_version()
+    if target_opset is not None and (
+        not isinstance(target_opset, Integral) or isinstance(target_opset, bool)
+    ):
+        raise TypeError(
+            f"target_opset must be an int (the ai.onnx opset), got {target_opset!r}."
+        )
+    if target_opset is not None and target_opset > newest:
+        raise ValueError(
+            f"target_opset={target_opset} is above {newest}, the newest opset "
+            f"the installed onnx {onnx.__version__} knows."
+        )
     if target_opset is not None and target_opset < required:
         raise ValueError(
             f"target_opset={target_opset} is below {required}, the lowest opset "
@@ -870,7 +927,9 @@ def register_skl2onnx():
     fitted estimator, or a ``Pipeline`` ending in one, like scikit-learn's
     own models. Classifiers follow skl2onnx's conventions: a ``ZipMap`` of
     float32 probabilities unless ``options={"zipmap": False}``, int64 labels
-    for integer and boolean classes, and ``"nocl": True`` for class indices.
+    for integer, float and boolean classes, and ``"nocl": True`` for class
+    indices. An input declared with the wrong type or shape is refused with
+    a ValueError saying what to declare.
     ``text_input`` and ``locale`` are options too, as in :func:`to_onnx`.
     Calling it again changes nothing.
 
@@ -942,9 +1001,20 @@ def _skl2onnx_labels(model, options):
     if options.get("nocl"):
         return np.arange(len(model.classes_), dtype=np.int64)
     classes = _labels(model.classes_)
+    if classes.dtype.kind in "US":
+        return classes
     # (A classifier's float labels are whole numbers: scikit-learn refuses
     # others as a continuous target.)
-    return classes if classes.dtype.kind in "US" else classes.astype(np.int64)
+    too_large = classes.dtype.kind in "uf" and (
+        classes.max() > np.iinfo(np.int64).max or classes.min() < np.iinfo(np.int64).min
+    )
+    if too_large:
+        raise ValueError(
+            f"The classes {classes.tolist()!r} do not fit in int64, the type of "
+            "skl2onnx's labels. Use sklearn_rnn.to_onnx, whose labels keep "
+            "their type, or the option nocl=True (class indices)."
+        )
+    return classes.astype(np.int64)
 
 
 def _skl2onnx_double_proba(model, options):
@@ -963,9 +1033,10 @@ def _skl2onnx_shapes(operator):
     )
 
     model = operator.raw_operator
+    options = operator.scope_inst.get_options(model)
+    _skl2onnx_check_input(model, options, operator.inputs[0])
     n = operator.inputs[0].get_first_dimension()
     if isinstance(model, TextRNNClassifier):
-        options = operator.scope_inst.get_options(model)
         classes = _skl2onnx_labels(model, options)
         label = StringTensorType if classes.dtype.kind in "US" else Int64TensorType
         double = _skl2onnx_double_proba(model, options)
@@ -975,6 +1046,56 @@ def _skl2onnx_shapes(operator):
     else:
         shape = [n] if model._y_is_1d else [n, model.n_outputs_]
         operator.outputs[0].type = DoubleTensorType(shape)
+
+
+_READS = {
+    "strings": "documents",
+    "ids": "token ids",
+    "numeric": "numeric sequences",
+}
+
+
+def _skl2onnx_check_input(model, options, variable):
+    """Refuse an input declaration the graph would misread, saying what to
+    declare instead."""
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int32TensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+
+    export = _Export(model, None, options.get("text_input"), "C.UTF-8")
+    kind = export.input_kind()
+    shape = list(variable.type.shape or [])
+    n_features = model.n_step_features_
+    if kind == "strings":
+        expected = "StringTensorType([None, 1]) (or [None]): one document per row"
+        ok = isinstance(variable.type, StringTensorType) and (
+            len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)
+        )
+    elif kind == "ids":
+        expected = "Int64TensorType([None, None]): token ids padded with 0"
+        ok = isinstance(variable.type, (Int64TensorType, Int32TensorType)) and (
+            len(shape) == 2
+        )
+    else:
+        steps = "[None, None]" if n_features == 1 else f"[None, None, {n_features}]"
+        expected = (
+            f"FloatTensorType or DoubleTensorType of shape {steps}: "
+            f"{n_features} feature(s) per step"
+        )
+        ok = isinstance(variable.type, (FloatTensorType, DoubleTensorType)) and (
+            (len(shape) == 2 and n_features == 1)
+            or (len(shape) == 3 and shape[2] in (None, n_features))
+        )
+    if not ok:
+        raise ValueError(
+            f"The input {variable.onnx_name!r} is declared as "
+            f"{type(variable.type).__name__}({shape}), but this "
+            f"{type(model).__name__} reads {_READS[kind]}: declare {expected}."
+        )
 
 
 def _skl2onnx_convert(scope, operator, container):
@@ -994,15 +1115,6 @@ def _skl2onnx_convert(scope, operator, container):
             "Pass a higher target_opset to skl2onnx (or none)."
         )
     X = operator.inputs[0]
-    rank = len(X.type.shape) if X.type.shape is not None else None
-    if export.input_kind() == "numeric":
-        if rank == 2 and model.n_step_features_ != 1:
-            raise ValueError(
-                f"The input is 2-D, which is univariate sequences, but the model "
-                f"reads {model.n_step_features_} features per step: declare a "
-                f"3-D input [None, None, {model.n_step_features_}]."
-            )
-        export.input_rank = rank or 3
     if isinstance(model, TextRNNClassifier):
         label, proba = export.classifier(X.full_name, _skl2onnx_labels(model, options))
         if model.output_bias_.dtype == np.float64 and not _skl2onnx_double_proba(

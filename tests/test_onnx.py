@@ -6,6 +6,7 @@ fits a small model for a few epochs: only the export's fidelity is in question,
 not what the model learns.
 """
 
+import json
 import re
 
 import numpy as np
@@ -458,16 +459,67 @@ def test_skl2onnx_converts_a_numeric_pipeline(registered, dtype):
     )
 
 
-def test_skl2onnx_refuses_a_2d_input_for_multivariate_sequences(registered):
+@pytest.mark.parametrize(
+    "fitted_on, options, declared, expected",
+    [
+        (
+            "text",
+            {},
+            ("StringTensorType", [None, 2]),
+            r"StringTensorType\(\[None, 1\]\)",
+        ),
+        ("text", {}, ("DoubleTensorType", [None, 1]), "reads documents"),
+        ("text", {"text_input": "ids"}, ("StringTensorType", [None, 1]), "Int64Tensor"),
+        ("numeric", {}, ("DoubleTensorType", [None, 9]), r"\[None, None, 3\]"),
+        ("numeric", {}, ("DoubleTensorType", [None, 9, 2]), r"\[None, None, 3\]"),
+        ("numeric", {}, ("StringTensorType", [None, 1]), "reads numeric sequences"),
+    ],
+)
+def test_skl2onnx_refuses_an_input_the_graph_would_misread(
+    registered, fitted_on, options, declared, expected
+):
     skl2onnx, data_types = registered
     rng = np.random.default_rng(0)
-    clf = fit_classifier(X=numeric_data(rng), y=rng.integers(0, 2, 40))
-    with pytest.raises(ValueError, match=r"3-D input \[None, None, 3\]"):
+    if fitted_on == "text":
+        clf = fit_classifier()
+    else:
+        clf = fit_classifier(X=numeric_data(rng), y=rng.integers(0, 2, 40))
+    tensor_type, shape = declared
+    with pytest.raises(ValueError, match=expected):
         skl2onnx.to_onnx(
             clf,
-            initial_types=[("X", data_types.DoubleTensorType([None, 9]))],
+            initial_types=[("X", getattr(data_types, tensor_type)(shape))],
+            options={id(clf): {"zipmap": False, **options}},
+        )
+
+
+def test_skl2onnx_reads_univariate_sequences_as_2d_or_3d(registered):
+    skl2onnx, data_types = registered
+    rng = np.random.default_rng(0)
+    X = numeric_data(rng, features=1)
+    clf = fit_classifier(X=X, y=rng.integers(0, 2, 40))
+    for test in (X, X[:, :, 0]):
+        proto = skl2onnx.to_onnx(
+            clf,
+            initial_types=[("X", data_types.DoubleTensorType([None, *test.shape[1:]]))],
             options={id(clf): {"zipmap": False}},
         )
+        _, proba = session(proto).run(None, {"X": test})
+        assert_allclose(proba, clf.predict_proba(test), rtol=0, atol=1e-9)
+
+
+def test_skl2onnx_refuses_labels_beyond_int64(registered):
+    skl2onnx, data_types = registered
+    y = np.array([0, 2**64 - 1], dtype=np.uint64)[np.arange(len(Y_TRAIN)) % 2]
+    clf = fit_classifier(y=y)
+    with pytest.raises(ValueError, match="do not fit in int64"):
+        skl2onnx.to_onnx(
+            clf,
+            initial_types=[("X", data_types.StringTensorType([None, 1]))],
+            options={id(clf): {"zipmap": False}},
+        )
+    # to_onnx keeps the labels' own type.
+    assert_same_classifier(clf, DOCS, as_strings(DOCS))
 
 
 # ---------------------------------------------------------------- errors
@@ -506,6 +558,49 @@ def test_arguments_are_checked():
     with pytest.raises(ValueError, match="fitted on numeric sequences"):
         to_onnx(numeric, text_input="ids")
     assert to_onnx(clf, target_opset=21).opset_import[0].version == 21
+    with pytest.raises(TypeError, match="target_opset must be an int"):
+        to_onnx(clf, target_opset={"": 18})
+    with pytest.raises(ValueError, match="the newest opset"):
+        to_onnx(clf, target_opset=onnx.defs.onnx_opset_version() + 1)
+    precomputed = fit_classifier(
+        X=np.array([[2, 3], [3, 0]]), y=[0, 1], tokenizer="precomputed"
+    )
+    with pytest.raises(ValueError, match="tokenizer='precomputed'"):
+        to_onnx(precomputed, text_input="strings")
+
+
+@pytest.mark.parametrize("locale", ["C", "POSIX", "", None])
+def test_a_locale_that_would_not_lowercase_everything_is_refused(locale):
+    clf = fit_classifier()
+    with pytest.raises(ValueError, match="locale"):
+        to_onnx(clf, locale=locale)
+    # Without lowercasing, no locale is read.
+    to_onnx(fit_classifier(tokenizer=TextTokenizer(lowercase=False)), locale=locale)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_numeric_batch_of_no_steps_predicts_from_the_biases(dtype):
+    rng = np.random.default_rng(0)
+    X = numeric_data(rng, features=1)[:, :, 0]
+    clf = fit_classifier(X=X, y=rng.integers(0, 2, 40), dtype=dtype, bidirectional=True)
+    _, proba = run(to_onnx(clf), np.zeros((2, 0), dtype=dtype))
+    blank = np.full((2, X.shape[1]), np.nan)
+    assert_allclose(proba, clf.predict_proba(blank), rtol=0, atol=TOL[dtype])
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"\b\w+\b", r"\w+", r"(?u)\w+", r"\b\w\w+\b", r"(?u)\w\w+"]
+)
+def test_token_patterns_equal_to_the_exported_ones_export(pattern):
+    clf = fit_classifier(tokenizer=TextTokenizer(token_pattern=pattern))
+    assert_same_classifier(clf, DOCS, as_strings(DOCS))
+
+
+def test_ids_metadata_spells_the_stop_words_out():
+    clf = fit_classifier(tokenizer=TextTokenizer(stop_words="english"))
+    meta = {p.key: p.value for p in to_onnx(clf, text_input="ids").metadata_props}
+    stop_words = json.loads(meta["sklearn_rnn.tokenizer"])["stop_words"]
+    assert "the" in stop_words and "not" not in stop_words
 
 
 def test_every_node_output_is_used():
