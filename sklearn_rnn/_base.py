@@ -39,7 +39,12 @@ from ._parallel import MAX_SHARDS, WORKERS_SUPPORTED
 from ._persistence import VersionedStateMixin
 from ._sequences import TRUNCATIONS, Ragged
 from ._threads import blas_threads
-from ._tokenizer import PrecomputedIds, TextTokenizer, WordVectors
+from ._tokenizer import (
+    PrecomputedIds,
+    TextTokenizer,
+    WordVectors,
+    is_text_tokenizer,
+)
 from ._training import (
     PREDICT_CHUNK,
     DataSet,
@@ -758,8 +763,10 @@ default=None
             ragged = Ragged.from_numeric(data, dtype, start)
         else:
             # The documents are checked already: a TextTokenizer skips that.
-            to_ids = getattr(
-                tokenizer, "_transform_documents", tokenizer.transform_ragged
+            to_ids = (
+                tokenizer._transform_documents
+                if is_text_tokenizer(tokenizer)
+                else tokenizer.transform_ragged
             )
             ragged = Ragged(*to_ids(data))
         return ragged if reading is None else ragged.truncate(*reading)
@@ -780,7 +787,7 @@ default=None
         already), then asked for ``transform_ragged``.
         """
         tokenizer = self._tokenizer_asked()
-        if isinstance(tokenizer, TextTokenizer):
+        if is_text_tokenizer(tokenizer):
             if not get_config()["skip_parameter_validation"]:
                 tokenizer._validate_params()
             return tokenizer, Ragged(

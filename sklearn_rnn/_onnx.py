@@ -27,6 +27,7 @@ from ._tokenizer import (
     ENGLISH_STOP_WORDS_KEEPING_NEGATIONS,
     PrecomputedIds,
     TextTokenizer,
+    is_text_tokenizer,
 )
 from ._version import __version__
 
@@ -266,10 +267,11 @@ class _Export:
             "the fitted tokenizer (model.tokenizer_.transform_ragged) makes, and "
             "the vocabulary is stored in the model's metadata."
         )
-        if not isinstance(tok, TextTokenizer):
+        if not is_text_tokenizer(tok):
             raise ValueError(
                 f"The tokenizer is a {type(tok).__name__}, whose splitting ONNX's "
-                f"string operators cannot reproduce. {fix}"
+                f"string operators cannot reproduce (only TextTokenizer's own "
+                f"fit and transform are written as ONNX nodes). {fix}"
             )
         unsupported = []
         if callable(tok.analyzer):

@@ -909,6 +909,18 @@ class TextTokenizer(VersionedStateMixin, TransformerMixin, BaseEstimator):
         return padded
 
 
+def is_text_tokenizer(tokenizer):
+    """Whether ``tokenizer`` tokenizes as TextTokenizer does: one, or a subclass
+    that keeps its public fit and transform methods. The estimators then call
+    its checked-input shortcuts; a subclass that overrides one of them (a
+    synonym map, say) is called through its own methods instead."""
+    public = ("fit", "fit_transform_ragged", "transform_ragged")
+    return isinstance(tokenizer, TextTokenizer) and all(
+        getattr(type(tokenizer), name) is getattr(TextTokenizer, name)
+        for name in public
+    )
+
+
 class PrecomputedIds(BaseEstimator):
     """What ``tokenizer="precomputed"`` fits: the input is token ids already.
 

@@ -620,3 +620,15 @@ def test_every_node_output_is_used():
             if o and o not in used and n.op_type != "Scan"
         ]
         assert dead == []
+
+
+def test_a_tokenizer_subclass_with_its_own_methods_exports_as_ids():
+    class Synonyms(TextTokenizer):
+        def transform_ragged(self, X):
+            return super().transform_ragged([d.replace("great", "good") for d in X])
+
+    clf = fit_classifier(tokenizer=Synonyms())
+    with pytest.raises(ValueError, match="Synonyms.*text_input='ids'"):
+        to_onnx(clf)
+    ids = padded(clf.tokenizer_.transform_ragged(DOCS))
+    assert_same_classifier(clf, DOCS, ids, text_input="ids")

@@ -1091,3 +1091,30 @@ def test_a_callable_may_return_any_iterable_of_tokens(param):
     assert tokenizer.transform(["c a"]).shape == (1, 2)
     with pytest.raises(TypeError, match=f"The {param} returned NoneType"):
         TextTokenizer(**{param: lambda doc: None}).fit(["a b"])
+
+
+class SynonymTokenizer(TextTokenizer):
+    """A subclass that reads "great" as "good", through its public methods."""
+
+    def _same(self, X):
+        return [doc.replace("great", "good") for doc in X]
+
+    def fit(self, X, y=None, sample_weight=None):
+        return super().fit(self._same(X), y, sample_weight)
+
+    def transform_ragged(self, X):
+        return super().transform_ragged(self._same(X))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_an_estimator_calls_a_subclass_through_its_own_methods():
+    from sklearn_rnn import TextRNNClassifier
+
+    docs, y = ["good film", "bad film", "great fun", "not good"], [1, 0, 1, 0]
+    clf = TextRNNClassifier(
+        tokenizer=SynonymTokenizer(), hidden_size=4, max_iter=3, random_state=0
+    ).fit(docs, y)
+    assert "great" not in clf.tokenizer_.vocabulary_
+    assert np.array_equal(
+        clf.predict_proba(["great film"]), clf.predict_proba(["good film"])
+    )
