@@ -203,70 +203,117 @@ class _Skl2onnxGraph(_Graph):
 
 
 # ---------------------------------------------------------------- the model
-class _Export:
-    """Writes one fitted estimator's prediction as nodes of a :class:`_Graph`."""
+class _Nodes:
+    """Graph pieces every export uses: ids and steps, lengths and the reading
+    rule, on a :class:`_Graph`."""
 
-    def __init__(self, model, graph, text_input, locale):
-        check_is_fitted(model)
-        self.model, self.g, self.locale = model, graph, locale
-        self.params = model._params()
-        self.dtype = self.params["b_y"].dtype
-        self.onnx_dtype = {np.float32: 1, np.float64: 11}[self.dtype.type]
-        self.relu = model.__dict__.get("_nonlinearity", "tanh") == "relu"
-        self.text = model.input_mode_ == "text"
-        self.tokenizer = model.tokenizer_ if self.text else None
-        if not self.text and text_input is not None:
-            raise ValueError(
-                f"text_input={text_input!r} is for models fitted on text; this "
-                f"{type(model).__name__} was fitted on numeric sequences. Leave "
-                "text_input=None."
-            )
-        if text_input not in (None, "strings", "ids"):
-            raise ValueError(
-                f"text_input must be 'strings' or 'ids' (or None), got {text_input!r}."
-            )
-        self.text_input = text_input or "strings"
-        if isinstance(self.tokenizer, PrecomputedIds):
-            if text_input == "strings":
-                raise ValueError(
-                    "text_input='strings', but this model was fitted with "
-                    "tokenizer='precomputed': it reads token ids, and has no "
-                    "tokenizer to write in the graph. Leave text_input=None."
-                )
-            self.text_input = "ids"  # the model's own input is ids already
-        if self.text and self.text_input == "strings":
-            self._check_tokenizer()
-            if self.tokenizer.lowercase:
-                _check_locale(locale)
+    def __init__(self, graph):
+        self.g = graph
+
+    def _pad_column(self, ids):
+        """One more padding column, so that a batch of empty documents still
+        has one step."""
+        g = self.g
+        n = g.op("Shape", ids, start=0, end=1)
+        shape = g.op("Concat", n, g.const(np.array([1], dtype=np.int64)), axis=0)
+        zeros = g.op(
+            "ConstantOfShape", shape, value=g.tensor(np.array([0], np.int64), "zero")
+        )
+        return g.op("Concat", ids, zeros, axis=1)
+
+    def _compact(self, ids):
+        """Move the padding ids (0) of each row to its end, keeping the order
+        of the others (stop words and padding are not read)."""
+        g = self.g
+        width = g.op("Shape", ids, start=1, end=2)
+        steps = g.op(
+            "Range",
+            g.const(np.int64(0)),
+            g.op("Squeeze", width),
+            g.const(np.int64(1)),
+        )
+        padding = g.op("Cast", g.op("Equal", ids, g.const(np.int64(0))), to=7)
+        keys = g.op("Add", steps, g.op("Mul", padding, width))
+        _, order = g.op("TopK", keys, width, axis=1, largest=0, sorted=1, n_out=2)
+        return g.op("GatherElements", ids, order, axis=1)
+
+    def _count_tokens(self, ids):
+        g = self.g
+        present = g.op("Cast", g.op("Greater", ids, g.const(np.int64(0))), to=7)
+        return g.op("ReduceSum", present, g.const(np.array([1], np.int64)), keepdims=0)
+
+    def _steps(self, x, axis):
+        """0, 1, ..., x.shape[axis] - 1 (int64)."""
+        g = self.g
+        n = g.op("Squeeze", g.op("Shape", x, start=axis, end=axis + 1))
+        return g.op("Range", g.const(np.int64(0)), n, g.const(np.int64(1)))
+
+    def _cut(self, data, lengths, max_len, keep):
+        """The reading rule: at most ``max_len`` steps of each sequence of
+        ``data`` ([N, T, ...]), the ones ``keep`` says (see
+        ``_sequences.truncate``); returns the cut data and lengths."""
+        if max_len is None:
+            return data, lengths
+        g = self.g
+        n_steps = g.op("Shape", data, start=1, end=2)
+        width = g.op("Min", n_steps, g.const(np.array([max_len], np.int64)))
+        steps = g.op(
+            "Range", g.const(np.int64(0)), g.op("Squeeze", width), g.const(np.int64(1))
+        )
+        kept = g.op("Min", lengths, g.const(np.int64(max_len)))
+        n_head = {"head": max_len, "tail": 0}.get(keep, max_len - max_len // 2)
+        from_end = g.op(
+            "Cast", g.op("GreaterOrEqual", steps, g.const(np.int64(n_head))), to=7
+        )
+        skipped = g.op(
+            "Unsqueeze",
+            g.op("Sub", lengths, kept),
+            g.const(np.array([1], np.int64)),
+        )
+        source = g.op("Add", steps, g.op("Mul", skipped, from_end))
+        last = g.op("Sub", n_steps, g.const(np.int64(1)))
+        source = g.op("Min", source, last)
+        source = g.op("Unsqueeze", source, g.const(np.array([2], np.int64)))
+        return g.op("GatherND", data, source, batch_dims=1), kept
+
+    def _zero_past(self, ids, lengths):
+        """``ids`` [N, W] with 0 from each row's length on."""
+        g = self.g
+        steps = self._steps(ids, axis=1)
+        inside = g.op(
+            "Less",
+            g.op("Unsqueeze", steps, g.const(np.array([0], np.int64))),
+            g.op("Unsqueeze", lengths, g.const(np.array([1], np.int64))),
+        )
+        return g.op("Where", inside, ids, g.const(np.int64(0)))
+
+    def _active(self, states, lengths):
+        """[T, N, 1] booleans: whether step t is within sequence n."""
+        g = self.g
+        steps = self._steps(states, axis=0)
+        active = g.op(
+            "Less",
+            g.op("Unsqueeze", steps, g.const(np.array([1], np.int64))),
+            g.op("Unsqueeze", lengths, g.const(np.array([0], np.int64))),
+        )
+        return g.op("Unsqueeze", active, g.const(np.array([2], np.int64)))
+
+
+class _Tokenization(_Nodes):
+    """A TextTokenizer's transform as ONNX nodes: documents -> token ids."""
+
+    def __init__(self, graph, tokenizer, locale):
+        super().__init__(graph)
+        self.tokenizer, self.locale = tokenizer, locale
 
     def required_opset(self):
-        """The lowest ai.onnx opset the graph can be written in."""
-        strings = self.text and self.text_input == "strings"
-        if strings and self.tokenizer.analyzer == "char":
-            return MIN_OPSET_CHAR
-        return MIN_OPSET
+        return MIN_OPSET_CHAR if self.tokenizer.analyzer == "char" else MIN_OPSET
 
-    # ------------------------------------------------------------ inputs
-    def input_kind(self):
-        """What the graph's input holds: "strings", "ids" or "numeric"."""
-        return self.text_input if self.text else "numeric"
-
-    def input_shape(self):
-        if self.input_kind() == "strings":
-            return [None]
-        if self.input_kind() == "ids" or self.model.n_step_features_ == 1:
-            return [None, None]
-        return [None, None, self.model.n_step_features_]
-
-    def _check_tokenizer(self):
+    def check(self, fix):
         """Refuse tokenizer options that ONNX's string operators cannot
-        reproduce, naming them."""
+        reproduce, naming them and what to do (``fix``), and a locale that
+        would not lowercase as Python does."""
         tok = self.tokenizer
-        fix = (
-            "Export with text_input='ids': the graph then reads token ids, which "
-            "the fitted tokenizer (model.tokenizer_.transform_ragged) makes, and "
-            "the vocabulary is stored in the model's metadata."
-        )
         if not is_text_tokenizer(tok):
             raise ValueError(
                 f"The tokenizer is a {type(tok).__name__}, whose splitting ONNX's "
@@ -294,8 +341,10 @@ class _Export:
                 "The tokenizer's " + ", ".join(unsupported) + " cannot be written "
                 f"with ONNX's string operators. {fix}"
             )
+        if tok.lowercase:
+            _check_locale(self.locale)
 
-    def _documents_to_ids(self, X):
+    def ids(self, X):
         """Documents (a string tensor) -> token ids [N, T] padded with 0."""
         g, tok = self.g, self.tokenizer
         docs = g.op("Reshape", X, g.const(np.array([-1], dtype=np.int64)))
@@ -370,6 +419,66 @@ class _Export:
         lengths = self._count_tokens(ids)
         return self._cut(ids, lengths, tok.max_len, tok.truncation)
 
+
+class _Export(_Nodes):
+    """Writes one fitted estimator's prediction as nodes of a :class:`_Graph`."""
+
+    def __init__(self, model, graph, text_input, locale):
+        check_is_fitted(model)
+        super().__init__(graph)
+        self.model = model
+        self.params = model._params()
+        self.dtype = self.params["b_y"].dtype
+        self.onnx_dtype = {np.float32: 1, np.float64: 11}[self.dtype.type]
+        self.relu = model.__dict__.get("_nonlinearity", "tanh") == "relu"
+        self.text = model.input_mode_ == "text"
+        self.tokenizer = model.tokenizer_ if self.text else None
+        if not self.text and text_input is not None:
+            raise ValueError(
+                f"text_input={text_input!r} is for models fitted on text; this "
+                f"{type(model).__name__} was fitted on numeric sequences. Leave "
+                "text_input=None."
+            )
+        if text_input not in (None, "strings", "ids"):
+            raise ValueError(
+                f"text_input must be 'strings' or 'ids' (or None), got {text_input!r}."
+            )
+        self.text_input = text_input or "strings"
+        if isinstance(self.tokenizer, PrecomputedIds):
+            if text_input == "strings":
+                raise ValueError(
+                    "text_input='strings', but this model was fitted with "
+                    "tokenizer='precomputed': it reads token ids, and has no "
+                    "tokenizer to write in the graph. Leave text_input=None."
+                )
+            self.text_input = "ids"  # the model's own input is ids already
+        self.tokenization = None
+        if self.text and self.text_input == "strings":
+            self.tokenization = _Tokenization(graph, self.tokenizer, locale)
+            self.tokenization.check(
+                "Export with text_input='ids': the graph then reads token ids, "
+                "which the fitted tokenizer (model.tokenizer_.transform_ragged) "
+                "makes, and the vocabulary is stored in the model's metadata."
+            )
+
+    def required_opset(self):
+        """The lowest ai.onnx opset the graph can be written in."""
+        if self.tokenization is not None:
+            return self.tokenization.required_opset()
+        return MIN_OPSET
+
+    # ------------------------------------------------------------ inputs
+    def input_kind(self):
+        """What the graph's input holds: "strings", "ids" or "numeric"."""
+        return self.text_input if self.text else "numeric"
+
+    def input_shape(self):
+        if self.input_kind() == "strings":
+            return [None]
+        if self.input_kind() == "ids" or self.model.n_step_features_ == 1:
+            return [None, None]
+        return [None, None, self.model.n_step_features_]
+
     def _given_ids(self, X):
         """Token ids given as input [N, T], padded with 0, as the model's
         tokenizer (or ``tokenizer="precomputed"``) reads them."""
@@ -394,38 +503,6 @@ class _Export:
         )
         ids = self._compact(ids)
         return ids, self._count_tokens(ids)
-
-    def _pad_column(self, ids):
-        """One more padding column, so that a batch of empty documents still
-        has one step."""
-        g = self.g
-        n = g.op("Shape", ids, start=0, end=1)
-        shape = g.op("Concat", n, g.const(np.array([1], dtype=np.int64)), axis=0)
-        zeros = g.op(
-            "ConstantOfShape", shape, value=g.tensor(np.array([0], np.int64), "zero")
-        )
-        return g.op("Concat", ids, zeros, axis=1)
-
-    def _compact(self, ids):
-        """Move the padding ids (0) of each row to its end, keeping the order
-        of the others (stop words and padding are not read)."""
-        g = self.g
-        width = g.op("Shape", ids, start=1, end=2)
-        steps = g.op(
-            "Range",
-            g.const(np.int64(0)),
-            g.op("Squeeze", width),
-            g.const(np.int64(1)),
-        )
-        padding = g.op("Cast", g.op("Equal", ids, g.const(np.int64(0))), to=7)
-        keys = g.op("Add", steps, g.op("Mul", padding, width))
-        _, order = g.op("TopK", keys, width, axis=1, largest=0, sorted=1, n_out=2)
-        return g.op("GatherElements", ids, order, axis=1)
-
-    def _count_tokens(self, ids):
-        g = self.g
-        present = g.op("Cast", g.op("Greater", ids, g.const(np.int64(0))), to=7)
-        return g.op("ReduceSum", present, g.const(np.array([1], np.int64)), keepdims=0)
 
     def _numeric(self, X):
         """Numeric sequences [N, T, F] (or [N, T]) padded at the end with NaN
@@ -470,40 +547,6 @@ class _Export:
             "ConstantOfShape", step_shape, value=g.tensor(np.zeros(1, self.dtype), "0")
         )
         return g.op("Concat", x, zeros, axis=1), lengths
-
-    def _steps(self, x, axis):
-        """0, 1, ..., x.shape[axis] - 1 (int64)."""
-        g = self.g
-        n = g.op("Squeeze", g.op("Shape", x, start=axis, end=axis + 1))
-        return g.op("Range", g.const(np.int64(0)), n, g.const(np.int64(1)))
-
-    def _cut(self, data, lengths, max_len, keep):
-        """The reading rule: at most ``max_len`` steps of each sequence of
-        ``data`` ([N, T, ...]), the ones ``keep`` says (see
-        ``_sequences.truncate``); returns the cut data and lengths."""
-        if max_len is None:
-            return data, lengths
-        g = self.g
-        n_steps = g.op("Shape", data, start=1, end=2)
-        width = g.op("Min", n_steps, g.const(np.array([max_len], np.int64)))
-        steps = g.op(
-            "Range", g.const(np.int64(0)), g.op("Squeeze", width), g.const(np.int64(1))
-        )
-        kept = g.op("Min", lengths, g.const(np.int64(max_len)))
-        n_head = {"head": max_len, "tail": 0}.get(keep, max_len - max_len // 2)
-        from_end = g.op(
-            "Cast", g.op("GreaterOrEqual", steps, g.const(np.int64(n_head))), to=7
-        )
-        skipped = g.op(
-            "Unsqueeze",
-            g.op("Sub", lengths, kept),
-            g.const(np.array([1], np.int64)),
-        )
-        source = g.op("Add", steps, g.op("Mul", skipped, from_end))
-        last = g.op("Sub", n_steps, g.const(np.int64(1)))
-        source = g.op("Min", source, last)
-        source = g.op("Unsqueeze", source, g.const(np.array([2], np.int64)))
-        return g.op("GatherND", data, source, batch_dims=1), kept
 
     # ------------------------------------------------------------ recurrence
     def _layer_inputs(self, data, lengths):
@@ -673,24 +716,13 @@ class _Export:
                     parts.append(g.op("Where", nonempty, top, zero))
         return parts[0] if len(parts) == 1 else g.op("Concat", *parts, axis=1)
 
-    def _active(self, states, lengths):
-        """[T, N, 1] booleans: whether step t is within sequence n."""
-        g = self.g
-        steps = self._steps(states, axis=0)
-        active = g.op(
-            "Less",
-            g.op("Unsqueeze", steps, g.const(np.array([1], np.int64))),
-            g.op("Unsqueeze", lengths, g.const(np.array([0], np.int64))),
-        )
-        return g.op("Unsqueeze", active, g.const(np.array([2], np.int64)))
-
     def outputs_of(self, X):
         """The output layer's values (logits, or scaled predictions) for the
         graph input ``X``."""
         g, p = self.g, self.params
         kind = self.input_kind()
         if kind == "strings":
-            data, lengths = self._documents_to_ids(X)
+            data, lengths = self.tokenization.ids(X)
         elif kind == "ids":
             data, lengths = self._given_ids(X)
         else:
@@ -923,11 +955,12 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
 
 # ---------------------------------------------------------------- skl2onnx
 def register_skl2onnx():
-    """Teach skl2onnx to convert TextRNNClassifier and TextRNNRegressor.
+    """Teach skl2onnx to convert TextRNNClassifier, TextRNNRegressor and
+    TextTokenizer.
 
     After this call, ``skl2onnx.to_onnx`` (or ``convert_sklearn``) converts a
     fitted estimator, or a ``Pipeline`` ending in one, like scikit-learn's
-    own models. Classifiers follow skl2onnx's conventions: a ``ZipMap`` of
+    own models; a TextTokenizer step gives ``transform``'s ids. Classifiers follow skl2onnx's conventions: a ``ZipMap`` of
     float32 probabilities unless ``options={"zipmap": False}``, int64 labels
     for integer, float and boolean classes, and ``"nocl": True`` for class
     indices. An input declared with the wrong type or shape is refused with
@@ -980,6 +1013,13 @@ def register_skl2onnx():
         raise ImportError(
             f"register_skl2onnx needs skl2onnx, which is not installed: {INSTALL_HINT}."
         ) from exc
+    update_registered_converter(
+        TextTokenizer,
+        "SklearnRnnTextTokenizer",
+        _tokenizer_shapes,
+        _tokenizer_convert,
+        options={"locale": None},
+    )
     common = {"text_input": ["strings", "ids"], "locale": None}
     update_registered_converter(
         TextRNNClassifier,
@@ -1128,3 +1168,72 @@ def _skl2onnx_convert(scope, operator, container):
         outputs = (export.regressor(X.full_name),)
     for internal, declared in zip(outputs, operator.outputs, strict=True):
         graph.add_node("Identity", [internal], [declared.full_name], "", 1, {})
+
+
+def _tokenizer_shapes(operator):
+    from skl2onnx.common.data_types import Int64TensorType, StringTensorType
+
+    tokenizer, variable = operator.raw_operator, operator.inputs[0]
+    shape = list(variable.type.shape or [])
+    if not isinstance(variable.type, StringTensorType) or not (
+        len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)
+    ):
+        raise ValueError(
+            f"The input {variable.onnx_name!r} is declared as "
+            f"{type(variable.type).__name__}({shape}), but a TextTokenizer reads "
+            "documents: declare StringTensorType([None, 1]) (or [None])."
+        )
+    width = tokenizer._output_width()
+    operator.outputs[0].type = Int64TensorType([variable.get_first_dimension(), width])
+
+
+def _tokenizer_convert(scope, operator, container):
+    """TextTokenizer.transform: token ids padded with 0 to its output width
+    (``max_len``, else the longest training document), longer documents cut
+    as ``truncation`` says (without transform's warning)."""
+    onnx = _import_onnx()
+    tokenizer = operator.raw_operator
+    if tokenizer.n_buckets is None:
+        check_is_fitted(tokenizer)
+    options = container.get_options(tokenizer, {"locale": "C.UTF-8"})
+    graph = _Skl2onnxGraph(onnx, scope, container)
+    nodes = _Tokenization(graph, tokenizer, options["locale"])
+    nodes.check(
+        "Tokenize in Python instead, and export the model that reads the ids "
+        "(tokenizer='precomputed') on its own with sklearn_rnn.to_onnx."
+    )
+    required = nodes.required_opset()
+    if container.target_opset < required:
+        raise ValueError(
+            f"target_opset={container.target_opset} is below {required}, the "
+            "lowest opset this TextTokenizer can be written in."
+        )
+    g = graph
+    ids, lengths = nodes.ids(operator.inputs[0].full_name)
+    width = tokenizer._output_width()
+    if width is None:  # hashing without max_len: the batch's longest document
+        longest = g.op("ReduceMax", lengths, keepdims=1)
+        ids = g.op(
+            "Slice",
+            ids,
+            g.const(np.array([0], np.int64)),
+            longest,
+            g.const(np.array([1], np.int64)),
+        )
+    else:
+        ids, lengths = nodes._cut(ids, lengths, width, tokenizer.truncation)
+        n = g.op("Shape", ids, start=0, end=1)
+        shape = g.op("Concat", n, g.const(np.array([width], np.int64)), axis=0)
+        zeros = g.op(
+            "ConstantOfShape", shape, value=g.tensor(np.array([0], np.int64), "zero")
+        )
+        ids = g.op("Concat", ids, zeros, axis=1)
+        ids = g.op(
+            "Slice",
+            ids,
+            g.const(np.array([0], np.int64)),
+            g.const(np.array([width], np.int64)),
+            g.const(np.array([1], np.int64)),
+        )
+    ids = nodes._zero_past(ids, lengths)
+    graph.add_node("Identity", [ids], [operator.outputs[0].full_name], "", 1, {})

@@ -8,6 +8,7 @@ not what the model learns.
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -632,3 +633,43 @@ def test_a_tokenizer_subclass_with_its_own_methods_exports_as_ids():
         to_onnx(clf)
     ids = padded(clf.tokenizer_.transform_ragged(DOCS))
     assert_same_classifier(clf, DOCS, ids, text_input="ids")
+
+
+@pytest.mark.parametrize(
+    "tokenizer",
+    [
+        TextTokenizer(),
+        TextTokenizer(max_len=3, truncation="tail", stop_words="english"),
+        TextTokenizer(n_buckets=40),
+        TextTokenizer(n_buckets=40, max_len=4, truncation="head+tail"),
+        TextTokenizer(analyzer="char", max_len=6),
+    ],
+    ids=repr,
+)
+def test_skl2onnx_converts_a_tokenizer_step(registered, tokenizer):
+    skl2onnx, data_types = registered
+    docs = X_TRAIN[:20] + ["", "not good at all, not bad at all, really not"]
+    tokenizer = tokenizer.fit(X_TRAIN)
+    proto = skl2onnx.to_onnx(
+        tokenizer, initial_types=[("X", data_types.StringTensorType([None, 1]))]
+    )
+    (ids,) = session(proto).run(None, {"X": as_strings(docs).reshape(-1, 1)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # transform warns when it cuts
+        expected = tokenizer.transform(docs)
+    assert ids.dtype == np.int64
+    assert np.array_equal(ids, expected)
+    # And in front of a model that reads its ids.
+    pipe = make_pipeline(
+        tokenizer,
+        fit_classifier(X=tokenizer.transform(X_TRAIN), tokenizer="precomputed"),
+    )
+    proto = skl2onnx.to_onnx(
+        pipe,
+        initial_types=[("X", data_types.StringTensorType([None, 1]))],
+        options={TextRNNClassifier: {"zipmap": False}},
+    )
+    _, proba = session(proto).run(None, {"X": as_strings(docs).reshape(-1, 1)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_allclose(proba, pipe.predict_proba(docs), rtol=0, atol=1e-9)
