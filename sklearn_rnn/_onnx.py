@@ -276,27 +276,25 @@ class _Nodes:
         source = g.op("Unsqueeze", source, g.const(np.array([2], np.int64)))
         return g.op("GatherND", data, source, batch_dims=1), kept
 
+    def _inside(self, x, lengths, axis):
+        """Booleans, [N, T] (steps on ``axis`` 1 of ``x``) or [T, N] (on
+        ``axis`` 0): whether step t is within sequence n."""
+        g = self.g
+        steps = g.op(
+            "Unsqueeze", self._steps(x, axis), g.const(np.array([1 - axis], np.int64))
+        )
+        lengths = g.op("Unsqueeze", lengths, g.const(np.array([axis], np.int64)))
+        return g.op("Less", steps, lengths)
+
     def _zero_past(self, ids, lengths):
         """``ids`` [N, W] with 0 from each row's length on."""
-        g = self.g
-        steps = self._steps(ids, axis=1)
-        inside = g.op(
-            "Less",
-            g.op("Unsqueeze", steps, g.const(np.array([0], np.int64))),
-            g.op("Unsqueeze", lengths, g.const(np.array([1], np.int64))),
-        )
-        return g.op("Where", inside, ids, g.const(np.int64(0)))
+        inside = self._inside(ids, lengths, axis=1)
+        return self.g.op("Where", inside, ids, self.g.const(np.int64(0)))
 
     def _active(self, states, lengths):
         """[T, N, 1] booleans: whether step t is within sequence n."""
-        g = self.g
-        steps = self._steps(states, axis=0)
-        active = g.op(
-            "Less",
-            g.op("Unsqueeze", steps, g.const(np.array([1], np.int64))),
-            g.op("Unsqueeze", lengths, g.const(np.array([0], np.int64))),
-        )
-        return g.op("Unsqueeze", active, g.const(np.array([2], np.int64)))
+        active = self._inside(states, lengths, axis=0)
+        return self.g.op("Unsqueeze", active, self.g.const(np.array([2], np.int64)))
 
 
 class _Tokenization(_Nodes):
@@ -528,13 +526,9 @@ class _Export(_Nodes):
         # (A zero column: a batch of no steps has sequences of length 0.)
         ends = self._pad_column(ends)
         lengths = g.op("ReduceMax", ends, g.const(np.array([1], np.int64)), keepdims=0)
-        past_end = g.op(
-            "GreaterOrEqual",
-            g.op("Unsqueeze", steps, g.const(np.array([0], np.int64))),
-            g.op("Unsqueeze", lengths, g.const(np.array([1], np.int64))),
-        )
-        past_end = g.op("Unsqueeze", past_end, g.const(np.array([2], np.int64)))
-        x = g.op("Where", past_end, g.const(np.zeros((), self.dtype)), x)
+        inside = self._inside(x, lengths, axis=1)
+        inside = g.op("Unsqueeze", inside, g.const(np.array([2], np.int64)))
+        x = g.op("Where", inside, x, g.const(np.zeros((), self.dtype)))
         # One more step, past every end, so that the recurrence has a step to
         # run even for a batch of none.
         step_shape = g.op(
@@ -960,12 +954,13 @@ def register_skl2onnx():
 
     After this call, ``skl2onnx.to_onnx`` (or ``convert_sklearn``) converts a
     fitted estimator, or a ``Pipeline`` ending in one, like scikit-learn's
-    own models; a TextTokenizer step gives ``transform``'s ids. Classifiers follow skl2onnx's conventions: a ``ZipMap`` of
-    float32 probabilities unless ``options={"zipmap": False}``, int64 labels
-    for integer, float and boolean classes, and ``"nocl": True`` for class
-    indices. An input declared with the wrong type or shape is refused with
-    a ValueError saying what to declare.
-    ``text_input`` and ``locale`` are options too, as in :func:`to_onnx`.
+    own models; a TextTokenizer step gives ``transform``'s ids. Classifiers
+    follow skl2onnx's conventions: a ``ZipMap`` of float32 probabilities
+    unless ``options={"zipmap": False}``, int64 labels for integer, float and
+    boolean classes, and ``"nocl": True`` for class indices. An input
+    declared with the wrong type or shape is refused with a ValueError saying
+    what to declare. ``text_input`` and ``locale`` are options too, as in
+    :func:`to_onnx`.
     Calling it again changes nothing.
 
     Returns
