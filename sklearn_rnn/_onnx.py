@@ -111,12 +111,11 @@ class _Graph:
     made unique here; :class:`_Skl2onnxGraph` writes into skl2onnx's model
     instead. Every constant is a ``Constant`` node, so both are alike."""
 
-    def __init__(self, onnx, opset):
+    def __init__(self, onnx, reserved=()):
         self.onnx = onnx
         self.nodes = []
         self.opsets = {}
-        self.opset = opset
-        self._used = set()
+        self._used = set(reserved)  # names the graph's inputs and outputs take
         self._constants = {}
 
     def name(self, hint):
@@ -184,7 +183,7 @@ class _Skl2onnxGraph(_Graph):
     """:class:`_Graph` writing into skl2onnx's scope and container."""
 
     def __init__(self, onnx, scope, container):
-        super().__init__(onnx, container.target_opset)
+        super().__init__(onnx)
         self.scope, self.container = scope, container
 
     def name(self, hint):
@@ -210,7 +209,7 @@ class _Nodes:
     def __init__(self, graph):
         self.g = graph
 
-    def _pad_column(self, ids):
+    def pad_column(self, ids):
         """One more padding column, so that a batch of empty documents still
         has one step."""
         g = self.g
@@ -221,7 +220,7 @@ class _Nodes:
         )
         return g.op("Concat", ids, zeros, axis=1)
 
-    def _compact(self, ids):
+    def compact(self, ids):
         """Move the padding ids (0) of each row to its end, keeping the order
         of the others (stop words and padding are not read)."""
         g = self.g
@@ -237,18 +236,18 @@ class _Nodes:
         _, order = g.op("TopK", keys, width, axis=1, largest=0, sorted=1, n_out=2)
         return g.op("GatherElements", ids, order, axis=1)
 
-    def _count_tokens(self, ids):
+    def count_tokens(self, ids):
         g = self.g
         present = g.op("Cast", g.op("Greater", ids, g.const(np.int64(0))), to=7)
         return g.op("ReduceSum", present, g.const(np.array([1], np.int64)), keepdims=0)
 
-    def _steps(self, x, axis):
+    def steps(self, x, axis):
         """0, 1, ..., x.shape[axis] - 1 (int64)."""
         g = self.g
         n = g.op("Squeeze", g.op("Shape", x, start=axis, end=axis + 1))
         return g.op("Range", g.const(np.int64(0)), n, g.const(np.int64(1)))
 
-    def _cut(self, data, lengths, max_len, keep):
+    def cut(self, data, lengths, max_len, keep):
         """The reading rule: at most ``max_len`` steps of each sequence of
         ``data`` ([N, T, ...]), the ones ``keep`` says (see
         ``_sequences.truncate``); returns the cut data and lengths."""
@@ -276,24 +275,24 @@ class _Nodes:
         source = g.op("Unsqueeze", source, g.const(np.array([2], np.int64)))
         return g.op("GatherND", data, source, batch_dims=1), kept
 
-    def _inside(self, x, lengths, axis):
+    def inside(self, x, lengths, axis):
         """Booleans, [N, T] (steps on ``axis`` 1 of ``x``) or [T, N] (on
         ``axis`` 0): whether step t is within sequence n."""
         g = self.g
         steps = g.op(
-            "Unsqueeze", self._steps(x, axis), g.const(np.array([1 - axis], np.int64))
+            "Unsqueeze", self.steps(x, axis), g.const(np.array([1 - axis], np.int64))
         )
         lengths = g.op("Unsqueeze", lengths, g.const(np.array([axis], np.int64)))
         return g.op("Less", steps, lengths)
 
-    def _zero_past(self, ids, lengths):
+    def zero_past(self, ids, lengths):
         """``ids`` [N, W] with 0 from each row's length on."""
-        inside = self._inside(ids, lengths, axis=1)
+        inside = self.inside(ids, lengths, axis=1)
         return self.g.op("Where", inside, ids, self.g.const(np.int64(0)))
 
-    def _active(self, states, lengths):
+    def active(self, states, lengths):
         """[T, N, 1] booleans: whether step t is within sequence n."""
-        active = self._inside(states, lengths, axis=0)
+        active = self.inside(states, lengths, axis=0)
         return self.g.op("Unsqueeze", active, self.g.const(np.array([2], np.int64)))
 
 
@@ -411,11 +410,11 @@ class _Tokenization(_Nodes):
                 g.const(np.int64(TextTokenizer.PAD_ID)),
                 hashed,
             )
-        ids = self._pad_column(ids)
+        ids = self.pad_column(ids)
         if len(dropped) > 1:
-            ids = self._compact(ids)
-        lengths = self._count_tokens(ids)
-        return self._cut(ids, lengths, tok.max_len, tok.truncation)
+            ids = self.compact(ids)
+        lengths = self.count_tokens(ids)
+        return self.cut(ids, lengths, tok.max_len, tok.truncation)
 
 
 class _Export(_Nodes):
@@ -482,7 +481,7 @@ class _Export(_Nodes):
         tokenizer (or ``tokenizer="precomputed"``) reads them."""
         g = self.g
         ids = g.op("Cast", X, to=7)
-        ids = self._pad_column(ids)
+        ids = self.pad_column(ids)
         size = self.tokenizer.vocabulary_size_
         # Ids past the vocabulary are unknown words, as in prediction; a
         # negative one becomes an id past the embedding, which ONNX Runtime
@@ -499,8 +498,8 @@ class _Export(_Nodes):
             g.const(np.int64(size)),
             ids,
         )
-        ids = self._compact(ids)
-        return ids, self._count_tokens(ids)
+        ids = self.compact(ids)
+        return ids, self.count_tokens(ids)
 
     def _numeric(self, X):
         """Numeric sequences [N, T, F] (or [N, T]) padded at the end with NaN
@@ -521,12 +520,12 @@ class _Export(_Nodes):
         blank = g.op("Cast", g.op("IsNaN", x), to=6)
         blank = g.op("ReduceMin", blank, g.const(np.array([2], np.int64)), keepdims=0)
         filled = g.op("Cast", g.op("Sub", g.const(np.int32(1)), blank), to=7)
-        steps = self._steps(x, axis=1)
+        steps = self.steps(x, axis=1)
         ends = g.op("Mul", filled, g.op("Add", steps, g.const(np.int64(1))))
         # (A zero column: a batch of no steps has sequences of length 0.)
-        ends = self._pad_column(ends)
+        ends = self.pad_column(ends)
         lengths = g.op("ReduceMax", ends, g.const(np.array([1], np.int64)), keepdims=0)
-        inside = self._inside(x, lengths, axis=1)
+        inside = self.inside(x, lengths, axis=1)
         inside = g.op("Unsqueeze", inside, g.const(np.array([2], np.int64)))
         x = g.op("Where", inside, x, g.const(np.zeros((), self.dtype)))
         # One more step, past every end, so that the recurrence has a step to
@@ -628,7 +627,7 @@ class _Export(_Nodes):
         pre = g.op("Add", pre, g.const(b_h, "b_h"))
         if reverse:
             pre = g.op("ReverseSequence", pre, lengths, batch_axis=1, time_axis=0)
-        active = self._active(pre, lengths)
+        active = self.active(pre, lengths)
         n_hidden = p["W_hh"].shape[0]
         shape = g.op(
             "Concat",
@@ -688,7 +687,7 @@ class _Export(_Nodes):
             count = g.op("Cast", count, to=self.onnx_dtype)
             count = g.op("Unsqueeze", count, g.const(np.array([1], np.int64)))
         if "max" in kinds:
-            active = self._active(states[0], lengths)
+            active = self.active(states[0], lengths)
             nonempty = g.op(
                 "Unsqueeze",
                 g.op("Greater", lengths, g.const(np.int64(0))),
@@ -722,7 +721,7 @@ class _Export(_Nodes):
         else:
             data, lengths = self._numeric(X)
         max_len, keep = self.model._reading
-        data, lengths = self._cut(data, lengths, max_len, keep)
+        data, lengths = self.cut(data, lengths, max_len, keep)
         inputs = self._layer_inputs(data, lengths)
         states, lasts = self._recurrence(inputs, lengths)
         pooled = self._pool(states, lasts, lengths)
@@ -880,8 +879,7 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
     """
     onnx = _import_onnx()
     _check_estimator(model)
-    graph = _Graph(onnx, MIN_OPSET)
-    graph._used.update(["X", "label", "probabilities", "variable"])  # public names
+    graph = _Graph(onnx, reserved=["X", "label", "probabilities", "variable"])
     export = _Export(model, graph, text_input, locale)
     required = export.required_opset()
     newest = onnx.defs.onnx_opset_version()
@@ -1216,7 +1214,7 @@ def _tokenizer_convert(scope, operator, container):
             g.const(np.array([1], np.int64)),
         )
     else:
-        ids, lengths = nodes._cut(ids, lengths, width, tokenizer.truncation)
+        ids, lengths = nodes.cut(ids, lengths, width, tokenizer.truncation)
         n = g.op("Shape", ids, start=0, end=1)
         shape = g.op("Concat", n, g.const(np.array([width], np.int64)), axis=0)
         zeros = g.op(
@@ -1230,5 +1228,5 @@ def _tokenizer_convert(scope, operator, container):
             g.const(np.array([width], np.int64)),
             g.const(np.array([1], np.int64)),
         )
-    ids = nodes._zero_past(ids, lengths)
+    ids = nodes.zero_past(ids, lengths)
     graph.add_node("Identity", [ids], [operator.outputs[0].full_name], "", 1, {})
