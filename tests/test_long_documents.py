@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
+from conftest import ignore_convergence
 from sklearn_rnn import TextRNNClassifier, TextRNNRegressor
 from sklearn_rnn._base import AUTO_MAX_LEN
 from sklearn_rnn._training import Settings, _epoch_batches, _strata
+
+# Short fits are not meant to converge.
+pytestmark = ignore_convergence
 
 
 def batches(lengths, strata, **changes):

@@ -9,6 +9,7 @@ from joblib import parallel_config
 from sklearn.model_selection import cross_validate
 from threadpoolctl import threadpool_info
 
+from conftest import ignore_convergence
 from sklearn_rnn import (
     TextRNNClassifier,
     TextRNNRegressor,
@@ -17,6 +18,9 @@ from sklearn_rnn import (
     _rnn,
 )
 from sklearn_rnn._sequences import pack
+
+# Short fits are not meant to converge.
+pytestmark = ignore_convergence
 
 
 def documents(n, seed=0):
