@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from conftest import ignore_convergence
 from sklearn_rnn import TextRNNClassifier, TextRNNRegressor
 from sklearn_rnn._base import AUTO_MAX_LEN
 from sklearn_rnn._training import Settings, _epoch_batches, _strata
 
-# Short fits are not meant to converge.
-pytestmark = ignore_convergence
+# Short fits are not meant to converge. (The mark is written here rather than
+# imported from conftest: joblib's workers import this module, where the
+# name conftest is the root one.)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def batches(lengths, strata, **changes):
