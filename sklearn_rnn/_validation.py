@@ -737,7 +737,15 @@ def check_token_ids(X):
             "Token ids must be a dense 2-D array, got a sparse matrix; pass "
             "X.toarray()."
         )
-    ids = np.asarray(read_once(X))
+    X = read_once(X)
+    try:
+        ids = np.asarray(X)
+    except ValueError:  # rows of different lengths: no rectangular array
+        raise ValueError(
+            "With tokenizer='precomputed', X must be a 2-D array of token ids, one "
+            "row per document padded with 0; got rows of different lengths. Pad "
+            "each row with 0 to the longest one (TextTokenizer.transform does)."
+        ) from None
     if ids.ndim != 2:
         raise ValueError(
             "With tokenizer='precomputed', X must be a 2-D array of token ids, one "

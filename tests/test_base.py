@@ -1559,6 +1559,7 @@ def test_precomputed_ids_beyond_the_vocabulary_are_unknown():
     "X, match",
     [
         (["good film"], "2-D array of token ids"),
+        ([[2, 3, 4], [2]], "rows of different lengths. Pad each row with 0"),
         ([[1.5, 2.0]], r"X\[0, 0\] = 1.5 is not a token id"),
         ([[2.0, np.nan]], r"X\[0, 1\] = nan is not a token id"),
         ([[2, -1]], r"Token id -1 at row 0, column 1 is negative"),
