@@ -27,7 +27,6 @@ from ._tokenizer import (
     ENGLISH_STOP_WORDS_KEEPING_NEGATIONS,
     PrecomputedIds,
     TextTokenizer,
-    is_text_tokenizer,
 )
 from ._version import __version__
 
@@ -97,11 +96,14 @@ def _check_locale(locale):
             f"locale must be the name of a UTF-8 locale (a str), got {locale!r}. "
             "The default 'C.UTF-8' exists on current Linux systems."
         )
-    if locale.upper() in ("C", "POSIX"):
+    encoding = locale.partition(".")[2].partition("@")[0]
+    if encoding.lower().replace("-", "") != "utf8":
         raise ValueError(
-            f"locale={locale!r} lowercases ASCII letters only: 'É' would stay "
-            "'É' where the tokenizer reads 'é'. Name a UTF-8 locale that the "
-            "serving machine has, such as 'C.UTF-8' or 'en_US.UTF-8'."
+            f"locale={locale!r} is not named as a UTF-8 locale: 'C' and 'POSIX' "
+            "lowercase ASCII letters only ('É' would stay 'É' where the tokenizer "
+            "reads 'é'), and other encodings cannot hold every character. Name a "
+            "UTF-8 locale that the serving machine has, with its encoding, such "
+            "as 'C.UTF-8' or 'en_US.UTF-8'."
         )
 
 
@@ -115,6 +117,7 @@ class _Graph:
         self.onnx = onnx
         self.nodes = []
         self.opsets = {}
+        self.value_info = []
         self._used = set(reserved)  # names the graph's inputs and outputs take
         self._constants = {}
 
@@ -137,6 +140,13 @@ class _Graph:
             )
         )
         self.opsets[domain] = max(self.opsets.get(domain, 0), version)
+
+    def declare(self, name, elem_type, shape):
+        """State a value's type: onnx's shape inference knows none for the
+        com.microsoft operators' outputs (and its LabelEncoder's crashes on
+        an input without one)."""
+        info = self.onnx.helper.make_tensor_value_info(name, elem_type, shape)
+        self.value_info.append(info)
 
     def op(
         self, op_type, *inputs, n_out=1, hint=None, domain="", version=None, **attrs
@@ -189,6 +199,10 @@ class _Skl2onnxGraph(_Graph):
     def name(self, hint):
         return self.scope.get_unique_variable_name(hint)
 
+    def declare(self, name, elem_type, shape):
+        super().declare(name, elem_type, shape)
+        self.container.value_info.append(self.value_info[-1])
+
     def add_node(self, op_type, inputs, outputs, domain, version, attrs):
         self.container.add_node(
             op_type,
@@ -219,6 +233,17 @@ class _Nodes:
             "ConstantOfShape", shape, value=g.tensor(np.array([0], np.int64), "zero")
         )
         return g.op("Concat", ids, zeros, axis=1)
+
+    def all_but_last(self, x):
+        """``x`` without its last row."""
+        g = self.g
+        return g.op(
+            "Slice",
+            x,
+            g.const(np.array([0], np.int64)),
+            g.const(np.array([-1], np.int64)),
+            g.const(np.array([0], np.int64)),
+        )
 
     def compact(self, ids):
         """Move the padding ids (0) of each row to its end, keeping the order
@@ -311,11 +336,11 @@ class _Tokenization(_Nodes):
         reproduce, naming them and what to do (``fix``), and a locale that
         would not lowercase as Python does."""
         tok = self.tokenizer
-        if not is_text_tokenizer(tok):
+        if type(tok) is not TextTokenizer:
             raise ValueError(
                 f"The tokenizer is a {type(tok).__name__}, whose splitting ONNX's "
                 f"string operators cannot reproduce (only TextTokenizer's own "
-                f"fit and transform are written as ONNX nodes). {fix}"
+                f"tokenizing is written as ONNX nodes, not a subclass's). {fix}"
             )
         unsupported = []
         if callable(tok.analyzer):
@@ -345,6 +370,9 @@ class _Tokenization(_Nodes):
         """Documents (a string tensor) -> token ids [N, T] padded with 0."""
         g, tok = self.g, self.tokenizer
         docs = g.op("Reshape", X, g.const(np.array([-1], dtype=np.int64)))
+        # One more (empty) document, dropped at the end: ONNX Runtime's string
+        # operators fail on a batch of none.
+        docs = g.op("Concat", docs, g.const(np.array([""], dtype=object)), axis=0)
         if tok.lowercase:
             docs = g.op(
                 "StringNormalizer",
@@ -367,6 +395,7 @@ class _Tokenization(_Nodes):
             pad_value=_PAD,
             tokenexp=pattern,
         )
+        g.declare(tokens, self.g.onnx.TensorProto.STRING, [None, None])
         if tok.analyzer == "char":
             # scikit-learn's character analyzer first makes every run of two or
             # more white-space characters one space.
@@ -401,6 +430,7 @@ class _Tokenization(_Nodes):
                 default_int64=0,
             )
             hashed = g.op("MurmurHash3", tokens, domain="com.microsoft", positive=1)
+            g.declare(hashed, self.g.onnx.TensorProto.UINT32, [None, None])
             hashed = g.op("Cast", hashed, to=7)
             hashed = g.op("Mod", hashed, g.const(np.int64(tok.n_buckets)))
             hashed = g.op("Add", hashed, g.const(np.int64(2)))
@@ -414,7 +444,8 @@ class _Tokenization(_Nodes):
         if len(dropped) > 1:
             ids = self.compact(ids)
         lengths = self.count_tokens(ids)
-        return self.cut(ids, lengths, tok.max_len, tok.truncation)
+        ids, lengths = self.cut(ids, lengths, tok.max_len, tok.truncation)
+        return self.all_but_last(ids), self.all_but_last(lengths)
 
 
 class _Export(_Nodes):
@@ -506,7 +537,8 @@ class _Export(_Nodes):
         -> the same with zeros past each sequence's end, and the lengths.
 
         A NaN inside a sequence is left as it is: prediction refuses it, and
-        here it makes that sample's outputs NaN rather than a number."""
+        here it makes that sample's outputs NaN rather than a number (its
+        label, an argmax of NaN, is then meaningless)."""
         g = self.g
         # (n, T) and (n, T, 1) both hold univariate sequences.
         n_features = self.model.n_step_features_
@@ -659,13 +691,13 @@ class _Export(_Nodes):
         body = g.subgraph(
             body_nodes,
             [
-                info(names["h"], self.onnx_dtype, None),
-                info(names["pre_t"], self.onnx_dtype, None),
-                info(names["on"], T.BOOL, None),
+                info(names["h"], self.onnx_dtype, [None, n_hidden]),
+                info(names["pre_t"], self.onnx_dtype, [None, n_hidden]),
+                info(names["on"], T.BOOL, [None, 1]),
             ],
             [
-                info(names["h_out"], self.onnx_dtype, None),
-                info(names["y_t"], self.onnx_dtype, None),
+                info(names["h_out"], self.onnx_dtype, [None, n_hidden]),
+                info(names["y_t"], self.onnx_dtype, [None, n_hidden]),
             ],
         )
         last, y = g.op("Scan", h0, pre, active, n_out=2, body=body, num_scan_inputs=2)
@@ -853,8 +885,8 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
     -----
     float32 models use ONNX's ``RNN`` operator. float64 models use a ``Scan``
     over the steps: ONNX Runtime has no float64 ``RNN`` kernel. A NaN inside a
-    numeric sequence, which ``predict`` refuses, makes that sample's outputs
-    NaN.
+    numeric sequence, which ``predict`` refuses, makes that sample's
+    probabilities (or predictions) NaN; its label is then meaningless.
 
     See Also
     --------
@@ -930,7 +962,13 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
     opsets[""] = opset
     opset_imports = [helper.make_opsetid(d, v) for d, v in sorted(opsets.items())]
     proto = helper.make_model(
-        helper.make_graph(graph.nodes, type(model).__name__, inputs, outputs),
+        helper.make_graph(
+            graph.nodes,
+            type(model).__name__,
+            inputs,
+            outputs,
+            value_info=graph.value_info,
+        ),
         opset_imports=opset_imports,
         producer_name="sklearn_rnn",
         producer_version=__version__,
@@ -1059,6 +1097,16 @@ def _skl2onnx_double_proba(model, options):
     return model.output_bias_.dtype == np.float64 and zipmap is False
 
 
+def _made_types(model, options):
+    """The element types of the outputs the converter computes."""
+    T = _import_onnx().TensorProto
+    if isinstance(model, TextRNNRegressor):
+        return (T.DOUBLE,)
+    classes = _skl2onnx_labels(model, options)
+    label = T.STRING if classes.dtype.kind in "US" else T.INT64
+    return label, T.DOUBLE if _skl2onnx_double_proba(model, options) else T.FLOAT
+
+
 def _skl2onnx_shapes(operator):
     from skl2onnx.common.data_types import (
         DoubleTensorType,
@@ -1079,8 +1127,13 @@ def _skl2onnx_shapes(operator):
         operator.outputs[0].type = label([n])
         operator.outputs[1].type = proba([n, len(classes)])
     else:
+        # skl2onnx's convention for regressors, which its ensembles rely on:
+        # float64 for a float64 input, else float32.
         shape = [n] if model._y_is_1d else [n, model.n_outputs_]
-        operator.outputs[0].type = DoubleTensorType(shape)
+        double = isinstance(operator.inputs[0].type, DoubleTensorType)
+        operator.outputs[0].type = (DoubleTensorType if double else FloatTensorType)(
+            shape
+        )
 
 
 _READS = {
@@ -1159,7 +1212,14 @@ def _skl2onnx_convert(scope, operator, container):
         outputs = label, proba
     else:
         outputs = (export.regressor(X.full_name),)
-    for internal, declared in zip(outputs, operator.outputs, strict=True):
+    for internal, declared, made in zip(
+        outputs, operator.outputs, _made_types(model, options), strict=True
+    ):
+        # A wrapper (VotingRegressor, MultiOutputRegressor...) may declare
+        # another number type for our output than ours: it gets that one.
+        wanted = declared.type.to_onnx_type().tensor_type.elem_type
+        if wanted != made and made != onnx.TensorProto.STRING:
+            internal = graph.op("Cast", internal, to=wanted)
         graph.add_node("Identity", [internal], [declared.full_name], "", 1, {})
 
 

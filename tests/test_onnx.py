@@ -18,7 +18,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from conftest import ignore_convergence
+from conftest import ignore_convergence, run_python
 from sklearn_rnn import (
     TextRNNClassifier,
     TextRNNRegressor,
@@ -570,13 +570,22 @@ def test_arguments_are_checked():
         to_onnx(precomputed, text_input="strings")
 
 
-@pytest.mark.parametrize("locale", ["C", "POSIX", "", None])
+@pytest.mark.parametrize(
+    "locale", ["C", "POSIX", "", None, "C.ascii", "en_US.ISO-8859-1", "en_US"]
+)
 def test_a_locale_that_would_not_lowercase_everything_is_refused(locale):
     clf = fit_classifier()
     with pytest.raises(ValueError, match="locale"):
         to_onnx(clf, locale=locale)
     # Without lowercasing, no locale is read.
     to_onnx(fit_classifier(tokenizer=TextTokenizer(lowercase=False)), locale=locale)
+
+
+def test_utf8_locales_are_accepted_however_spelled():
+    docs = ["ÉTÉ magnifique", "été"]
+    clf = fit_classifier()
+    for locale in ("C.UTF-8", "C.utf8"):
+        assert_same_classifier(clf, docs, as_strings(docs), locale=locale)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -673,3 +682,87 @@ def test_skl2onnx_converts_a_tokenizer_step(registered, tokenizer):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert_allclose(proba, pipe.predict_proba(docs), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "tokenizer",
+    [
+        TextTokenizer(),
+        TextTokenizer(n_buckets=30, stop_words="english"),
+        TextTokenizer(analyzer="char"),
+    ],
+    ids=repr,
+)
+def test_onnx_tools_can_check_and_infer_shapes_of_a_text_export(tokenizer, tmp_path):
+    path = tmp_path / "model.onnx"
+    onnx.save(to_onnx(fit_classifier(tokenizer=tokenizer, dtype="float32")), path)
+    # In a child process: onnx's shape inference crashed the interpreter on an
+    # untyped com.microsoft output read by LabelEncoder.
+    out = run_python(
+        """
+        import sys, onnx
+        model = onnx.load(sys.argv[1])
+        onnx.checker.check_model(model, full_check=True)
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+        print(len(inferred.graph.value_info) > 0)
+        """,
+        path,
+    )
+    assert out.strip() == "True"
+
+
+def test_a_batch_of_no_documents_gives_no_rows():
+    clf = fit_classifier(tokenizer=TextTokenizer(stop_words="english"))
+    label, proba = run(to_onnx(clf), as_strings([]))
+    assert label.shape == (0,) and proba.shape == (0, 2)
+    tokenizer = TextTokenizer(lowercase=False, n_buckets=20)
+    clf = fit_classifier(tokenizer=tokenizer, bidirectional=True)
+    assert run(to_onnx(clf), as_strings([]))[1].shape == (0, 2)
+
+
+def test_a_subclass_is_exported_as_ids_even_if_it_only_changes_a_hook():
+    class Reversed(TextTokenizer):
+        def _iter_tokens(self, documents):
+            for tokens in super()._iter_tokens(documents):
+                yield tokens[::-1]
+
+    clf = fit_classifier(tokenizer=Reversed())
+    with pytest.raises(ValueError, match="Reversed"):
+        to_onnx(clf)
+
+
+def test_skl2onnx_float_input_before_a_float64_model(registered):
+    """skl2onnx's scaler gives no shape: the scan's own shapes must do."""
+    skl2onnx, data_types = registered
+    rng = np.random.default_rng(0)
+    X = numeric_data(rng, features=1)[:, :, 0]
+    pipe = make_pipeline(
+        StandardScaler(), TextRNNClassifier(hidden_size=6, max_iter=3, random_state=0)
+    ).fit(X, rng.integers(0, 2, len(X)))
+    proto = skl2onnx.to_onnx(
+        pipe,
+        initial_types=[("X", data_types.FloatTensorType([None, X.shape[1]]))],
+        options={TextRNNClassifier: {"zipmap": False}},
+    )
+    _, proba = session(proto).run(None, {"X": X.astype(np.float32)})
+    # The scaler runs in float32 in ONNX: its rounding reaches the model.
+    assert_allclose(proba, pipe.predict_proba(X), rtol=0, atol=1e-5)
+
+
+def test_skl2onnx_voting_over_regressors_gets_the_type_it_declares(registered):
+    from sklearn.ensemble import VotingRegressor
+
+    skl2onnx, data_types = registered
+    y = np.arange(len(X_TRAIN), dtype=float)
+    voting = VotingRegressor(
+        [
+            ("a", TextRNNRegressor(hidden_size=4, max_iter=3, random_state=0)),
+            ("b", TextRNNRegressor(hidden_size=6, max_iter=3, random_state=1)),
+        ]
+    ).fit(X_TRAIN, y)
+    proto = skl2onnx.to_onnx(
+        voting, initial_types=[("X", data_types.StringTensorType([None, 1]))]
+    )
+    (variable,) = session(proto).run(None, {"X": as_strings(DOCS).reshape(-1, 1)})
+    # VotingRegressor declares float32 outputs: ours are cast to them.
+    assert_allclose(variable.ravel(), voting.predict(DOCS), rtol=1e-5)
