@@ -13,7 +13,7 @@ onnx is imported when an export is asked for, never by ``import sklearn_rnn``
 
 import json
 import re
-from functools import cache
+from functools import cache, partial
 from numbers import Integral
 
 import numpy as np
@@ -601,11 +601,16 @@ class _Export(_Nodes):
         dirs = _rnn.directions(p)
         top = _rnn.n_layers(p) - 1
         pooled_states = self.model._pooling != "last"
+        # What every layer and direction reads: the lengths as the RNN
+        # operator takes them, or the mask of the steps within each sequence.
+        if self.dtype == np.float32:
+            run = partial(self._native, seq_lens=g.op("Cast", lengths, to=6))
+        else:
+            run = partial(self._scan, active=self.active(inputs[0][0], lengths))
         for layer in range(top + 1):
             states, lasts = [], []
             keep = layer < top or pooled_states
             for r, (x, W_xh) in zip(dirs, inputs, strict=True):
-                run = self._native if self.dtype == np.float32 else self._scan
                 y, last = run(layer, r, x, W_xh, lengths, keep)
                 states.append(y)
                 lasts.append(last)
@@ -618,7 +623,7 @@ class _Export(_Nodes):
                 ]
         return states, lasts
 
-    def _native(self, layer, reverse, x, W_xh, lengths, keep):
+    def _native(self, layer, reverse, x, W_xh, lengths, keep, seq_lens):
         """One layer and direction with ONNX's RNN operator (float32): every
         state (None unless ``keep``), and the last one."""
         g, p = self.g, self.params
@@ -632,7 +637,7 @@ class _Export(_Nodes):
             g.const(W[np.newaxis].copy(), "W"),
             g.const(W_hh.T[np.newaxis].copy(), "R"),
             g.const(B[np.newaxis], "B"),
-            g.op("Cast", lengths, to=6),
+            seq_lens,
         ]
         y, last = g.name("rnn_y") if keep else "", g.name("rnn_y_h")
         attrs = {
@@ -646,7 +651,7 @@ class _Export(_Nodes):
         last = g.op("Squeeze", last, g.const(np.array([0], np.int64)))
         return y or None, last
 
-    def _scan(self, layer, reverse, x, W_xh, lengths, keep):
+    def _scan(self, layer, reverse, x, W_xh, lengths, keep, active):
         """One layer and direction with a Scan over the steps (float64):
         ``h_t = f(x_t W_xh + b_h + h_{t-1} W_hh)``, in prediction's order of
         operations, with each state kept from a sequence's end on. Returns
@@ -659,7 +664,6 @@ class _Export(_Nodes):
         pre = g.op("Add", pre, g.const(b_h, "b_h"))
         if reverse:
             pre = g.op("ReverseSequence", pre, lengths, batch_axis=1, time_axis=0)
-        active = self.active(pre, lengths)
         n_hidden = p["W_hh"].shape[0]
         shape = g.op(
             "Concat",
@@ -671,8 +675,8 @@ class _Export(_Nodes):
         h0 = g.op("ConstantOfShape", shape, value=zero)
         zero_scalar = g.const(np.zeros((), self.dtype))
         # The body: its own names, made unique in the whole graph.
-        names = {k: g.name(k) for k in ("h", "pre_t", "on", "hw", "s", "h_new")}
-        names.update(h_out=g.name("h_out"), y_t=g.name("y_t"))
+        parts = ("h", "pre_t", "on", "hw", "s", "h_new", "h_out", "y_t")
+        names = {k: g.name(k) for k in parts}
         body_nodes = [
             helper.make_node("MatMul", [names["h"], W_hh], [names["hw"]]),
             helper.make_node("Add", [names["pre_t"], names["hw"]], [names["s"]]),
