@@ -859,7 +859,8 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
         operators, as the fitted ``TextTokenizer`` does. Options those
         operators cannot reproduce (a callable analyzer or tokenizer,
         ``strip_accents``, a ``token_pattern`` other than the default or
-        scikit-learn's) raise ValueError naming the option. Lowercasing
+        scikit-learn's, a tokenizer that is not a ``TextTokenizer`` itself)
+        raise ValueError naming the option. Lowercasing
         differs from Python's in two cases: "İ" and a word-final capital
         sigma (see the user guide's ONNX page). "ids": the graph
         reads token ids ``(n_documents, n_tokens)``, int64, padded with 0, as
@@ -867,9 +868,10 @@ def to_onnx(model, *, text_input=None, locale="C.UTF-8", target_opset=None):
         stored in the model's metadata (``sklearn_rnn.tokens``). A model fitted
         with ``tokenizer="precomputed"`` always reads ids.
     locale : str, default="C.UTF-8"
-        The locale ONNX Runtime lowercases text with (``lowercase=True``): it
-        must exist on the machine that serves the model; "C.UTF-8" exists on
-        current Linux systems.
+        The locale ONNX Runtime lowercases text with (``lowercase=True``): a
+        UTF-8 locale named with its encoding ("en_US.UTF-8"; others, "C" and
+        "POSIX" among them, raise ValueError), which must exist on the machine
+        that serves the model; "C.UTF-8" exists on current Linux systems.
     target_opset : int, default=None
         The ai.onnx opset of the graph; None: the lowest it can be written in
         (18, or 20 with ``analyzer="char"``).
